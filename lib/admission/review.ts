@@ -1,0 +1,87 @@
+import { InjectionError } from '../errors.ts';
+import { isObject, type JsonObject } from '../json.ts';
+
+export const V1 = 'admission.k8s.io/v1';
+export const V1BETA1 = 'admission.k8s.io/v1beta1';
+export type ReviewVersion = typeof V1 | typeof V1BETA1;
+
+/** The fields of an AdmissionReview request the injector uses (v1 and v1beta1 share this shape). */
+export interface AdmissionRequest {
+  apiVersion: ReviewVersion;
+  uid: string;
+  kind: { group: string; version: string; kind: string };
+  namespace: string;
+  operation: string;
+  object: JsonObject | undefined;
+}
+
+/**
+ * Reads an AdmissionReview. Throws InjectionError('bad-request') naming the missing or wrong field; the
+ * caller answers in the review's version (`versionOf`) with `allowed: false` and that message.
+ */
+export function decodeReview(body: unknown): AdmissionRequest {
+  if (!isObject(body)) throw bad('the body is not a JSON object');
+  const apiVersion = body.apiVersion;
+  if (body.kind !== 'AdmissionReview') {
+    throw bad(`kind is ${JSON.stringify(body.kind ?? null)}, want "AdmissionReview"`);
+  }
+  if (apiVersion !== V1 && apiVersion !== V1BETA1) {
+    throw bad(`apiVersion ${JSON.stringify(apiVersion ?? null)} is not supported; want ${V1} or ${V1BETA1}`);
+  }
+  const req = body.request;
+  if (!isObject(req)) throw bad('request is missing');
+  if (typeof req.uid !== 'string' || req.uid === '') throw bad('request.uid is missing');
+  const kind = isObject(req.kind) ? req.kind : {};
+  const object = req.object;
+  if (object !== undefined && object !== null && !isObject(object))
+    throw bad('request.object is not an object');
+  return {
+    apiVersion,
+    uid: req.uid,
+    kind: { group: str(kind.group), version: str(kind.version), kind: str(kind.kind) },
+    namespace: str(req.namespace),
+    operation: str(req.operation),
+    object: isObject(object) ? object : undefined,
+  };
+}
+
+/** The version to answer in: the request's, or v1beta1 (as Istio does) when it cannot be read. */
+export function versionOf(body: unknown): ReviewVersion {
+  return isObject(body) && body.apiVersion === V1 ? V1 : V1BETA1;
+}
+
+export function uidOf(body: unknown): string {
+  return isObject(body) && isObject(body.request) && typeof body.request.uid === 'string'
+    ? body.request.uid
+    : '';
+}
+
+export interface AdmissionAnswer {
+  allowed: boolean;
+  patch?: string;
+  message?: string;
+  warnings?: string[];
+  auditAnnotations?: Record<string, string>;
+}
+
+/** The AdmissionReview response; field order is fixed so the same answer is the same bytes. */
+export function encodeReview(apiVersion: ReviewVersion, uid: string, a: AdmissionAnswer): JsonObject {
+  const response: JsonObject = { uid, allowed: a.allowed };
+  if (a.patch !== undefined) {
+    response.patchType = 'JSONPatch';
+    response.patch = a.patch;
+  }
+  if (a.message !== undefined) response.status = { metadata: {}, message: a.message };
+  if (a.warnings?.length) response.warnings = a.warnings;
+  if (a.auditAnnotations && Object.keys(a.auditAnnotations).length)
+    response.auditAnnotations = a.auditAnnotations;
+  return { apiVersion, kind: 'AdmissionReview', response };
+}
+
+function bad(message: string): InjectionError {
+  return new InjectionError('bad-request', `invalid AdmissionReview: ${message}`);
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}

@@ -1,0 +1,20 @@
+import { createHash } from 'node:crypto';
+import type { Liquid } from 'liquidjs';
+import { type CompiledTemplate, compileTemplates, createEngine } from '../template/engine.ts';
+import { type Bundle, checkComplete } from './bundle.ts';
+
+/** A bundle ready to serve: templates parsed once, and a version that names this exact content. */
+export interface InjectorConfig {
+  bundle: Bundle;
+  version: string;
+  templates: Map<string, CompiledTemplate>;
+  engine: Liquid;
+}
+
+const sharedEngine = createEngine();
+
+export function compileBundle(bundle: Bundle, source: string, engine: Liquid = sharedEngine): InjectorConfig {
+  checkComplete(bundle, source);
+  const version = createHash('sha256').update(JSON.stringify(bundle)).digest('hex').slice(0, 12);
+  return { bundle, version, templates: compileTemplates(engine, bundle.templates), engine };
+}

@@ -1,0 +1,17 @@
+import yaml from 'js-yaml';
+import { errorMessage, InjectionError } from '../errors.ts';
+import { type PartialBundle, validateBundle } from './bundle.ts';
+
+/** Parses one bundle document (YAML or JSON, which is YAML too) from any store. */
+export function parseBundleDocument(text: string, source: string): PartialBundle {
+  let raw: unknown;
+  try {
+    raw = yaml.load(text, { filename: source });
+  } catch (err) {
+    throw new InjectionError(
+      'config',
+      `invalid config bundle ${source}: not YAML or JSON: ${errorMessage(err)}`,
+    );
+  }
+  return validateBundle(raw, source);
+}

@@ -1,0 +1,89 @@
+import type { InjectorConfig } from '../config/compile.ts';
+import { reorderContainers, reorderInitContainers } from '../finish/reorder.ts';
+import { STATUS_ANNOTATION, statusAnnotation } from '../finish/status.ts';
+import { isObject, type JsonObject } from '../json.ts';
+import type { Pod } from '../kube/types.ts';
+import { strategicMerge } from '../merge/strategic.ts';
+import { createPatch, type PatchOperation } from '../patch/create-patch.ts';
+import { type Decision, decide } from '../policy/decide.ts';
+import { buildTemplateData, type RequestContext } from '../template/data.ts';
+import { renderTemplate } from '../template/render.ts';
+import { selectTemplates } from '../template/select.ts';
+import { stripPreviousInjection } from './strip.ts';
+
+export interface InjectContext extends RequestContext {
+  /** The namespace of the admission request, for pods made by controllers (they carry none). */
+  namespace: string;
+  /** Replaces the bundle's policy; kube-inject forces `enabled`, as istioctl does. */
+  policy?: string;
+}
+
+export interface InjectOutcome {
+  decision: Decision;
+  templates: string[];
+  /** The pod as the API server will store it; the input pod when skipped. */
+  pod: Pod;
+  /** Empty when skipped. */
+  patch: PatchOperation[];
+}
+
+/**
+ * The injection pipeline for one pod, as one straight line: decide → render → merge → finish → patch.
+ * Pure: everything it reads is in its arguments, and the input pod is never modified.
+ */
+export function injectPod(input: Pod, config: InjectorConfig, ctx: InjectContext): InjectOutcome {
+  const original = normalise(input, ctx.namespace);
+  const bundle = config.bundle;
+  const decision = decide(
+    { ...bundle, policy: ctx.policy ?? bundle.policy },
+    original.spec ?? {},
+    original.metadata ?? {},
+  );
+  if (!decision.inject) return { decision, templates: [], pod: original, patch: [] };
+
+  const templatePod = stripPreviousInjection(original);
+  const data = buildTemplateData(templatePod, config, ctx);
+  const templates = selectTemplates(
+    templatePod,
+    bundle.defaultTemplates,
+    bundle.aliases,
+    config.templates.keys(),
+  );
+  const fragments = templates.map((name) => renderTemplate(config, name, data));
+
+  let merged = original as JsonObject;
+  for (const fragment of fragments) merged = strategicMerge(merged, fragment) as JsonObject;
+  const pod = finish(merged as Pod, fragments, config, ctx, data.proxyConfig);
+  return { decision, templates, pod, patch: createPatch(original, pod) };
+}
+
+/** Fills the request namespace and drops managedFields (large, and never ours to change). */
+function normalise(pod: Pod, namespace: string): Pod {
+  const { managedFields: _, ...meta } = pod.metadata ?? {};
+  if (!meta.namespace && namespace) meta.namespace = namespace;
+  return { ...pod, metadata: meta };
+}
+
+function finish(
+  pod: Pod,
+  fragments: JsonObject[],
+  config: InjectorConfig,
+  ctx: InjectContext,
+  proxyConfig: JsonObject,
+): Pod {
+  const metadata = { ...pod.metadata };
+  metadata.annotations = {
+    ...metadata.annotations,
+    [STATUS_ANNOTATION]: statusAnnotation(fragments, ctx.revision),
+    ...config.bundle.injectedAnnotations,
+  };
+  const spec = { ...pod.spec };
+  const values = config.bundle.values;
+  const globalProxy = isObject(values.global) && isObject(values.global.proxy) ? values.global.proxy : {};
+  const hold =
+    proxyConfig.holdApplicationUntilProxyStarts === true ||
+    globalProxy.holdApplicationUntilProxyStarts === true;
+  if (spec.containers) spec.containers = reorderContainers(spec.containers, hold);
+  if (spec.initContainers) spec.initContainers = reorderInitContainers(spec.initContainers);
+  return { ...pod, metadata, spec };
+}

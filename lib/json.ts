@@ -1,0 +1,22 @@
+/** Plain JSON data: what an AdmissionReview, a pod and a config bundle are made of. */
+export type Json = null | boolean | number | string | Json[] | JsonObject;
+export interface JsonObject {
+  // undefined is allowed so typed views (Pod, with optional fields) are JsonObjects; JSON has no such
+  // value and JSON.stringify drops it.
+  [key: string]: Json | undefined;
+}
+
+export function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge for config layering: objects merge key by key, anything else (lists too) is replaced. */
+export function deepMerge(base: Json, over: Json): Json {
+  if (!isObject(base) || !isObject(over)) return over;
+  const out: JsonObject = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = b !== undefined && v !== undefined ? deepMerge(b, v) : v;
+  }
+  return out;
+}

@@ -1,0 +1,68 @@
+import type { Liquid } from 'liquidjs';
+import { isObject, type Json, type JsonObject } from '../json.ts';
+
+/**
+ * Filters for sidecar templates, beyond Liquid's own (`default`, `json`, `join`, `append`, `split`,
+ * `concat`, `to_integer`, ...). Kept generic: they read the pod, shape values, and never build YAML text
+ * (outputs are escaped, see yaml-scalar.ts).
+ *
+ *   {{ "sidecar.istio.io/proxyCPU" | annotation: "100m" }}   pod annotation, or the default
+ *   {{ "app" | label: workload.name }}                       pod label, or the default
+ *   {{ name | trim_chars: "-_." }}                           strip these characters from both ends
+ *   {{ values.global.proxy.resources | omit_nil }}           drop null fields, recursively
+ *   {{ "a,b" | csv_add: "c" }}                               append to a comma list unless present
+ */
+export function registerFilters(engine: Liquid): void {
+  engine.registerFilter('annotation', function (this: FilterThis, name: unknown, fallback: unknown = null) {
+    return podMetaField(this, 'annotations', name, fallback);
+  });
+  engine.registerFilter('label', function (this: FilterThis, name: unknown, fallback: unknown = null) {
+    return podMetaField(this, 'labels', name, fallback);
+  });
+  engine.registerFilter('trim_chars', (value: unknown, cutset: unknown) =>
+    trimChars(String(value ?? ''), String(cutset)),
+  );
+  engine.registerFilter('omit_nil', (value: unknown) => omitNil(value as Json));
+  engine.registerFilter('csv_add', (list: unknown, item: unknown) =>
+    csvAdd(String(list ?? ''), String(item ?? '')),
+  );
+}
+
+interface FilterThis {
+  context: { getSync(paths: PropertyKey[]): unknown };
+}
+
+function podMetaField(
+  self: FilterThis,
+  field: 'annotations' | 'labels',
+  name: unknown,
+  fallback: unknown,
+): unknown {
+  const map = self.context.getSync(['pod', 'metadata', field]);
+  if (isObject(map) && typeof name === 'string' && Object.hasOwn(map, name)) return map[name];
+  return fallback;
+}
+
+export function trimChars(s: string, cutset: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && cutset.includes(s[start] as string)) start++;
+  while (end > start && cutset.includes(s[end - 1] as string)) end--;
+  return s.slice(start, end);
+}
+
+export function omitNil(v: Json): Json {
+  if (Array.isArray(v)) return v.filter((x) => x !== null).map(omitNil);
+  if (!isObject(v)) return v;
+  const out: JsonObject = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (x !== null && x !== undefined) out[k] = omitNil(x);
+  }
+  return out;
+}
+
+export function csvAdd(list: string, item: string): string {
+  if (item === '' || item === '0') return list;
+  const items = list === '' ? [] : list.split(',');
+  return items.includes(item) ? list : [...items, item].join(',');
+}
