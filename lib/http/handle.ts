@@ -11,6 +11,8 @@ export interface HttpRequest {
   path: string;
   headers: Record<string, string | undefined>;
   body: Buffer | undefined;
+  /** The body already parsed as JSON by the platform (functions-framework does), to skip a second parse. */
+  parsedBody?: unknown;
 }
 
 export interface HttpResponse {
@@ -57,7 +59,8 @@ export function createHandler(options: HandlerOptions): (req: HttpRequest) => Pr
 
     let result: Awaited<ReturnType<typeof handleReview>>;
     try {
-      result = await handleReview(JSON.parse(body.toString('utf8')), req.path, options);
+      const review = req.parsedBody !== undefined ? req.parsedBody : JSON.parse(body.toString('utf8'));
+      result = await handleReview(review, req.path, options);
     } catch (err) {
       // Only JSON.parse throws here: handleReview answers every other failure itself.
       result = unreadableReview(`request body is not JSON: ${(err as Error).message}`);

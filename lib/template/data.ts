@@ -37,6 +37,8 @@ export interface RequestContext {
   revision: string;
   /** Overrides the bundle's nativeSidecars setting (the CLI's --native-sidecars). */
   nativeSidecars?: boolean;
+  /** The workload, when known better than the pod's owner references tell (kube-inject). */
+  workload?: Workload;
 }
 
 export function buildTemplateData(pod: Pod, config: InjectorConfig, ctx: RequestContext): TemplateData {
@@ -62,7 +64,7 @@ export function buildTemplateData(pod: Pod, config: InjectorConfig, ctx: Request
       pod.metadata?.labels?.['topology.istio.io/network'] ??
       ctx.proxyEnvs.ISTIO_META_NETWORK ??
       str(global.network),
-    workload: workloadOf(pod),
+    workload: ctx.workload ?? workloadOf(pod),
     nativeSidecars,
     proxyImage: imageURL(global.hub, proxyValues.image, global.tag, str(global.variant)),
     proxyInitImage: imageURL(global.hub, obj(global.proxy_init).image, global.tag, ''),

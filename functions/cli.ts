@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import yaml from 'js-yaml';
+import { checkInject } from '../lib/cli/check-inject.ts';
+import { configFromFlags } from '../lib/cli/config-flags.ts';
+import { kubeInject } from '../lib/cli/kube-inject.ts';
+import { errorMessage } from '../lib/errors.ts';
+import { isObject } from '../lib/json.ts';
+
+const USAGE = `usage: outrigger <command> [flags]
+
+commands:
+  kube-inject  -f FILE|-   inject sidecars into the manifests in FILE and print them
+      [--config PATH]... [--values FILE] [--mesh FILE] [--set a.b=V]... [--revision R] [--native-sidecars true|false]
+  check-inject -f FILE|-   print, per pod, whether it would be injected and why
+      [--namespace NS] [--namespace-labels k=v,...] [--webhook-config MWC.yaml] [-o json] [--config PATH]...
+`;
+
+const CONFIG_OPTIONS = {
+  config: { type: 'string', multiple: true, default: [] as string[] },
+  values: { type: 'string' },
+  mesh: { type: 'string' },
+  set: { type: 'string', multiple: true, default: [] as string[] },
+  filename: { type: 'string', short: 'f' },
+} as const;
+
+function main(argv: string[]): number {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'kube-inject': {
+      const { values: f } = parseArgs({
+        args: rest,
+        options: {
+          ...CONFIG_OPTIONS,
+          revision: { type: 'string', default: '' },
+          'native-sidecars': { type: 'string' },
+        },
+      });
+      const native = f['native-sidecars'];
+      if (native !== undefined && native !== 'true' && native !== 'false') {
+        throw new Error(`--native-sidecars must be true or false, not "${native}"`);
+      }
+      const result = kubeInject(
+        readInput(f.filename),
+        configFromFlags({ ...f, set: f.set, config: f.config }),
+        {
+          revision: f.revision === 'default' ? '' : f.revision,
+          nativeSidecars: native === undefined ? undefined : native === 'true',
+        },
+      );
+      for (const w of result.warnings) process.stderr.write(`${w}\n`);
+      process.stdout.write(result.output);
+      return 0;
+    }
+    case 'check-inject': {
+      const { values: f } = parseArgs({
+        args: rest,
+        options: {
+          ...CONFIG_OPTIONS,
+          namespace: { type: 'string', default: 'default' },
+          'namespace-labels': { type: 'string', default: '' },
+          'webhook-config': { type: 'string' },
+          output: { type: 'string', short: 'o', default: 'text' },
+        },
+      });
+      const mwcFile = f['webhook-config'];
+      const mwc = mwcFile ? yaml.load(readFileSync(mwcFile, 'utf8')) : undefined;
+      if (mwcFile && !isObject(mwc)) throw new Error(`${mwcFile} is not a MutatingWebhookConfiguration`);
+      const results = checkInject(
+        readInput(f.filename),
+        configFromFlags({ ...f, set: f.set, config: f.config }),
+        {
+          namespace: f.namespace,
+          namespaceLabels: parseLabels(f['namespace-labels']),
+          webhookConfig: isObject(mwc) ? mwc : undefined,
+        },
+      );
+      if (f.output === 'json') {
+        process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      } else {
+        for (const r of results) {
+          process.stdout.write(
+            `${r.kind} ${r.namespace}/${r.name}: ${r.inject ? 'inject' : 'skip'} (${r.reason})\n`,
+          );
+        }
+      }
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`unknown command "${command}"\n${USAGE}`);
+      return 2;
+  }
+}
+
+function readInput(file: string | undefined): string {
+  if (!file) throw new Error('-f FILE (or - for standard input) is required');
+  return readFileSync(file === '-' ? 0 : file, 'utf8');
+}
+
+function parseLabels(s: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of s.split(',').filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`--namespace-labels: "${pair}" is not key=value`);
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`error: ${errorMessage(err)}\n`);
+  process.exitCode = 1;
+}
