@@ -20,8 +20,11 @@ export interface ReviewOutcome {
 export interface ReviewSettings {
   /** Revision this deployment serves (`istio.io/rev`); "" is the default revision. */
   revision: string;
-  /** Decode or policy errors are always answered; this loads the config only when a pod needs it. */
-  config: () => Promise<InjectorConfig>;
+  /**
+   * The config for a cluster (from the URL path; "" when none). Called only once a pod needs it, so a
+   * review that fails to decode never touches the store.
+   */
+  config: (cluster: string) => Promise<InjectorConfig>;
 }
 
 /**
@@ -54,10 +57,11 @@ export async function handleReview(
     }
     if (!req.object)
       throw new InjectionError('bad-request', 'invalid AdmissionReview: request.object is missing');
-    const config = await settings.config();
+    const proxyEnvs = parseInjectEnvs(path);
+    const config = await settings.config(proxyEnvs.ISTIO_META_CLUSTER_ID ?? '');
     const result = injectPod(req.object as Pod, config, {
       namespace: req.namespace,
-      proxyEnvs: parseInjectEnvs(path),
+      proxyEnvs,
       revision: settings.revision,
     });
     outcome.reason = result.decision.reason;
