@@ -80,5 +80,5 @@ function withoutFilledNamespace(
 
 /** Splits a YAML stream on `---` separator lines, keeping each document's text as written. */
 export function splitDocuments(text: string): string[] {
-  return text.split(/^---[^\S\n]*(?:#.*)?$/m).filter((chunk) => chunk.trim() !== '');
+  return text.split(/^---[^\S\n]*(?:#.*)?(?:\r?\n|$)/m).filter((chunk) => chunk.trim() !== '');
 }

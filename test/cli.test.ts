@@ -1,0 +1,210 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import yaml from 'js-yaml';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+function cli(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, ['dist/cli.js', ...args], { cwd: ROOT, input, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const SERVICE = `# a service, kept exactly as written
+apiVersion: v1
+kind: Service
+metadata: {name: hello}   # flow style stays
+spec:
+  ports: [{port: 80}]
+`;
+const MANIFESTS = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx}]
+---
+${SERVICE}---
+apiVersion: v1
+kind: Pod
+metadata: {name: solo}
+spec:
+  containers: [{name: solo, image: busybox}]
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: job, image: busybox}]
+---
+apiVersion: v1
+kind: List
+items:
+- apiVersion: apps/v1
+  kind: StatefulSet
+  metadata: {name: db}
+  spec:
+    template:
+      metadata: {annotations: {sidecar.istio.io/inject: "false"}}
+      spec:
+        containers: [{name: db, image: postgres}]
+- apiVersion: apps/v1
+  kind: DaemonSet
+  metadata: {name: agent}
+  spec:
+    template:
+      spec:
+        hostNetwork: true
+        containers: [{name: agent, image: agent}]
+`;
+
+describe('outrigger kube-inject', () => {
+  it('injects every workload of a multi-document file and passes other kinds through unchanged', () => {
+    const r = cli(['kube-inject', '-f', '-'], MANIFESTS);
+    assert.equal(r.code, 0, r.stderr);
+    const docs = r.stdout.split(/^---\n/m).filter(Boolean);
+    assert.equal(docs.length, 5);
+    assert.equal(docs[1], SERVICE, 'the Service is byte-for-byte what came in');
+
+    const [deployment, , pod, cronjob, list] = docs.map((d) => yaml.load(d)) as any[];
+    const names = (spec: any) => [...(spec.initContainers ?? []), ...spec.containers].map((c: any) => c.name);
+    assert.deepEqual(names(deployment.spec.template.spec), ['istio-init', 'istio-proxy', 'web']);
+    assert.equal(
+      deployment.spec.template.metadata.namespace,
+      undefined,
+      'no namespace added to the template',
+    );
+    const env = deployment.spec.template.spec.initContainers[1].env;
+    assert.equal(env.find((e: any) => e.name === 'ISTIO_META_WORKLOAD_NAME').value, 'web');
+    assert.deepEqual(names(pod.spec), ['istio-init', 'istio-proxy', 'solo']);
+    assert.deepEqual(names(cronjob.spec.jobTemplate.spec.template.spec), [
+      'istio-init',
+      'istio-proxy',
+      'job',
+    ]);
+    assert.equal(cronjob.spec.schedule, '0 3 * * *', 'user fields are never lost');
+    assert.ok(
+      cronjob.spec.jobTemplate.metadata.annotations['sidecar.istio.io/status'],
+      'CronJob metadata goes on the job template',
+    );
+    assert.deepEqual(names(list.items[0].spec.template.spec), ['db'], 'opted out');
+    assert.deepEqual(names(list.items[1].spec.template.spec), ['agent'], 'host network');
+    assert.equal(
+      r.stderr,
+      'skipping injection of StatefulSet "default/db": annotation sidecar.istio.io/inject="false"\n' +
+        'skipping injection of DaemonSet "default/agent": pod uses host networking\n',
+    );
+  });
+
+  it('reads a file, applies --set and --native-sidecars', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'outrigger-cli-'));
+    const file = join(dir, 'pod.yaml');
+    writeFileSync(
+      file,
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: app, image: app}]\n',
+    );
+    const r = cli([
+      'kube-inject',
+      '-f',
+      file,
+      '--set',
+      'global.hub=example.com/mesh',
+      '--set',
+      'global.tag=1.2.3',
+      '--native-sidecars',
+      'false',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const pod = yaml.load(r.stdout.split('---\n')[0] as string) as any;
+    assert.deepEqual(
+      pod.spec.containers.map((c: any) => c.name),
+      ['app', 'istio-proxy'],
+    );
+    assert.equal(pod.spec.containers[1].image, 'example.com/mesh/proxyv2:1.2.3');
+  });
+
+  it('reports bad input and bad flags clearly', () => {
+    assert.deepEqual(cli(['kube-inject', '-f', '-'], 'a: [\n'), {
+      code: 1,
+      stdout: '',
+      stderr: cli(['kube-inject', '-f', '-'], 'a: [\n').stderr,
+    });
+    assert.match(cli(['kube-inject', '-f', '-'], 'a: [\n').stderr, /^error: input is not YAML: /);
+    assert.equal(cli(['kube-inject']).stderr, 'error: -f FILE (or - for standard input) is required\n');
+    assert.equal(
+      cli(['kube-inject', '-f', '-', '--native-sidecars', 'maybe'], '').stderr,
+      'error: --native-sidecars must be true or false, not "maybe"\n',
+    );
+    const bad = cli(
+      ['kube-inject', '-f', '-'],
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p, annotations: {inject.istio.io/templates: nope}}\nspec: {containers: [{name: a}]}\n',
+    );
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^error: Pod "default\/p": requested template "nope" not found; have .*sidecar/);
+    assert.equal(cli(['frobnicate']).code, 2);
+  });
+});
+
+describe('outrigger check-inject', () => {
+  it('explains each pod, with the webhook selectors, as text and as JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'outrigger-cli-'));
+    const mwc = join(dir, 'mwc.yaml');
+    writeFileSync(
+      mwc,
+      yaml.dump({
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'MutatingWebhookConfiguration',
+        metadata: { name: 'outrigger' },
+        webhooks: [
+          {
+            name: 'namespace.sidecar-injector.istio.io',
+            namespaceSelector: { matchLabels: { 'istio-injection': 'enabled' } },
+            objectSelector: {
+              matchExpressions: [{ key: 'sidecar.istio.io/inject', operator: 'NotIn', values: ['false'] }],
+            },
+          },
+        ],
+      }),
+    );
+    const off = cli(
+      ['check-inject', '-f', '-', '--webhook-config', mwc, '--namespace', 'apps', '-o', 'json'],
+      MANIFESTS,
+    );
+    assert.equal(off.code, 0, off.stderr);
+    const results = JSON.parse(off.stdout);
+    assert.equal(results.length, 5);
+    assert.deepEqual(results[0], {
+      kind: 'Deployment',
+      name: 'web',
+      namespace: 'shop',
+      inject: false,
+      reason:
+        'no webhook of outrigger selects it (namespace labels {"kubernetes.io/metadata.name":"apps"}, pod labels {"app":"web"})',
+    });
+    const on = cli(
+      ['check-inject', '-f', '-', '--webhook-config', mwc, '--namespace-labels', 'istio-injection=enabled'],
+      MANIFESTS,
+    );
+    assert.equal(
+      on.stdout.split('\n')[0],
+      'Deployment shop/web: inject (webhook namespace.sidecar-injector.istio.io is called; no inject label or annotation; policy is enabled)',
+    );
+    assert.match(
+      on.stdout,
+      /DaemonSet default\/agent: skip \(webhook .* is called; pod uses host networking\)/,
+    );
+  });
+});

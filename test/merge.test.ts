@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { strategicMerge } from '../lib/merge/strategic.ts';
+
+describe('strategic merge for pods', () => {
+  it('merges containers by name, env by name, volumeMounts by mountPath, ports by containerPort', () => {
+    const pod = {
+      spec: {
+        containers: [
+          {
+            name: 'app',
+            image: 'app:1',
+            env: [{ name: 'A', value: '1' }],
+            ports: [{ containerPort: 80, name: 'http' }],
+            volumeMounts: [{ mountPath: '/data', name: 'data' }],
+          },
+        ],
+        volumes: [{ name: 'data', emptyDir: {} }],
+      },
+    };
+    const patch = {
+      spec: {
+        containers: [
+          {
+            name: 'app',
+            env: [
+              { name: 'B', value: '2' },
+              { name: 'A', value: 'changed' },
+            ],
+            ports: [{ containerPort: 80, protocol: 'TCP' }],
+            volumeMounts: [{ mountPath: '/etc/istio', name: 'istio' }],
+          },
+          { name: 'istio-proxy', image: 'proxy' },
+        ],
+        volumes: [{ name: 'istio', emptyDir: { medium: 'Memory' } }],
+      },
+    };
+    assert.deepEqual(strategicMerge(pod, patch), {
+      spec: {
+        containers: [
+          { name: 'istio-proxy', image: 'proxy' },
+          {
+            name: 'app',
+            image: 'app:1',
+            env: [
+              { name: 'B', value: '2' },
+              { name: 'A', value: 'changed' },
+            ],
+            ports: [{ containerPort: 80, name: 'http', protocol: 'TCP' }],
+            volumeMounts: [
+              { mountPath: '/etc/istio', name: 'istio' },
+              { mountPath: '/data', name: 'data' },
+            ],
+          },
+        ],
+        volumes: [
+          { name: 'istio', emptyDir: { medium: 'Memory' } },
+          { name: 'data', emptyDir: {} },
+        ],
+      },
+    });
+  });
+
+  it('replaces lists without a merge key (args), deep-merges maps, deletes on null', () => {
+    const pod = {
+      metadata: { labels: { a: '1', b: '2' }, annotations: { keep: 'x' } },
+      spec: { containers: [{ name: 'c', args: ['--a'], resources: { limits: { cpu: '1' } } }] },
+    };
+    const patch = {
+      metadata: { labels: { b: null, c: '3' } },
+      spec: { containers: [{ name: 'c', args: ['--b'], resources: { requests: { cpu: '100m' } } }] },
+    };
+    assert.deepEqual(strategicMerge(pod, patch), {
+      metadata: { labels: { a: '1', c: '3' }, annotations: { keep: 'x' } },
+      spec: {
+        containers: [
+          { name: 'c', args: ['--b'], resources: { limits: { cpu: '1' }, requests: { cpu: '100m' } } },
+        ],
+      },
+    });
+  });
+
+  it('honours $patch: replace on maps, $patch: delete on list items and a replace marker on lists', () => {
+    const pod = {
+      metadata: { labels: { a: '1', b: '2' } },
+      spec: { volumes: [{ name: 'x' }, { name: 'y' }], imagePullSecrets: [{ name: 's1' }] },
+    };
+    const patch = {
+      metadata: { labels: { $patch: 'replace', only: 'this' } },
+      spec: {
+        volumes: [{ name: 'x', $patch: 'delete' }],
+        imagePullSecrets: [{ $patch: 'replace' }, { name: 's2' }],
+      },
+    };
+    assert.deepEqual(strategicMerge(pod, patch), {
+      metadata: { labels: { only: 'this' } },
+      spec: { volumes: [{ name: 'y' }], imagePullSecrets: [{ name: 's2' }] },
+    });
+  });
+
+  it('a null source in a new list item leaves the item without it (Istio volumes with no source)', () => {
+    assert.deepEqual(
+      strategicMerge({ spec: {} }, { spec: { volumes: [{ name: 'workload-socket', emptyDir: null }] } }),
+      {
+        spec: { volumes: [{ name: 'workload-socket' }] },
+      },
+    );
+  });
+
+  it('never modifies its inputs', () => {
+    const pod = { spec: { containers: [{ name: 'a', env: [{ name: 'X', value: '1' }] }] } };
+    const before = structuredClone(pod);
+    strategicMerge(pod, { spec: { containers: [{ name: 'a', env: [{ name: 'X', value: '2' }] }] } });
+    assert.deepEqual(pod, before);
+  });
+});
