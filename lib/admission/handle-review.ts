@@ -3,6 +3,7 @@ import { errorMessage, InjectionError } from '../errors.ts';
 import { injectPod } from '../inject/inject-pod.ts';
 import type { JsonObject } from '../json.ts';
 import type { Pod } from '../kube/types.ts';
+import { workloadOf } from '../kube/workload.ts';
 import { parseInjectEnvs } from '../path/params.ts';
 import { type AdmissionAnswer, decodeReview, encodeReview, uidOf, V1BETA1, versionOf } from './review.ts';
 
@@ -15,6 +16,10 @@ export interface ReviewOutcome {
   reason: string;
   templates: string[];
   errorCode?: string;
+  /** `Kind/name` of the owning workload (Deployment, CronJob, ... or the pod), when it has a name. */
+  workload?: string;
+  /** The version of the config the review was answered with. */
+  configVersion?: string;
 }
 
 export interface ReviewSettings {
@@ -25,6 +30,11 @@ export interface ReviewSettings {
    * review that fails to decode never touches the store.
    */
   config: (cluster: string) => Promise<InjectorConfig>;
+  /**
+   * When no config can be loaded at all (store down at a cold start): `deny` (the default) fails the
+   * review naming the source and the cause; `allow` admits the pod uninjected, with a warning saying why.
+   */
+  onConfigUnavailable?: 'deny' | 'allow';
 }
 
 /**
@@ -57,8 +67,10 @@ export async function handleReview(
     }
     if (!req.object)
       throw new InjectionError('bad-request', 'invalid AdmissionReview: request.object is missing');
+    outcome.workload = workloadLabel(req.object as Pod);
     const proxyEnvs = parseInjectEnvs(path);
     const config = await settings.config(proxyEnvs.ISTIO_META_CLUSTER_ID ?? '');
+    outcome.configVersion = config.version;
     const result = injectPod(req.object as Pod, config, {
       namespace: req.namespace,
       proxyEnvs,
@@ -76,6 +88,10 @@ export async function handleReview(
     outcome.result = 'failed';
     outcome.reason = errorMessage(err);
     outcome.errorCode = err instanceof InjectionError ? err.code : 'internal';
+    if (outcome.errorCode === 'config-unavailable' && settings.onConfigUnavailable === 'allow') {
+      outcome.result = 'skipped';
+      return answer({ allowed: true, warnings: [`sidecar not injected: ${outcome.reason}`] });
+    }
     return answer({ allowed: false, message: outcome.reason });
   }
 }
@@ -94,4 +110,14 @@ export function unreadableReview(message: string): { review: JsonObject; outcome
       errorCode: 'bad-request',
     },
   };
+}
+
+/** `Kind/name` for the log line. Never fails the review: a malformed owner reference is for the pipeline to report. */
+function workloadLabel(pod: Pod): string | undefined {
+  try {
+    const w = workloadOf(pod);
+    return w.name ? `${w.kind}/${w.name}` : undefined;
+  } catch {
+    return undefined;
+  }
 }

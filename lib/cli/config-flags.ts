@@ -3,7 +3,7 @@ import yaml from 'js-yaml';
 import { layerBundles, validateBundle } from '../config/bundle.ts';
 import { compileBundle, type InjectorConfig } from '../config/compile.ts';
 import { DEFAULT_BUNDLE } from '../config/default.ts';
-import { readBundlePath } from '../config/read-directory.ts';
+import { readSources } from '../config/read-sources.ts';
 import { InjectionError } from '../errors.ts';
 import { isObject, type Json, type JsonObject } from '../json.ts';
 
@@ -15,11 +15,15 @@ export interface ConfigFlags {
 }
 
 /**
- * The config the CLI runs with: the embedded default, the `--config` bundles over it, then `--values`
- * and `--mesh` replacing those parts whole, then each `--set a.b.c=VALUE` on values.
+ * The config the CLI runs with: the embedded default, the `--config` bundles (paths or source URIs, as
+ * OUTRIGGER_CONFIG takes) over it, then `--values` and `--mesh` replacing those parts whole, then each
+ * `--set a.b.c=VALUE` on values.
  */
-export function configFromFlags(flags: ConfigFlags): InjectorConfig {
-  let bundle = layerBundles(DEFAULT_BUNDLE, ...flags.config.map(readBundlePath));
+export async function configFromFlags(
+  flags: ConfigFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<InjectorConfig> {
+  let bundle = layerBundles(DEFAULT_BUNDLE, ...(await readSources(flags.config, env)));
   for (const part of ['values', 'mesh'] as const) {
     const file = flags[part];
     if (file)

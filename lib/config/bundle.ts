@@ -23,10 +23,18 @@ export interface Bundle {
    * annotation overrides it per pod).
    */
   nativeSidecars: boolean;
+  /**
+   * Overlays for requests on `/inject/cluster/<id>/...`, so one deployment serves many clusters with
+   * their own network, trust domain or images. An id with no entry gets the bundle as it is.
+   */
+  clusters?: Record<string, ClusterOverlay>;
 }
 
 /** A bundle as read from a store or a file: any subset of the fields, layered over a base. */
 export type PartialBundle = Partial<Bundle>;
+
+/** One cluster's overlay: any bundle fields but `clusters`, layered over the bundle for that cluster. */
+export type ClusterOverlay = Omit<PartialBundle, 'clusters'>;
 
 const FIELDS: Record<keyof Bundle, (v: unknown) => string | undefined> = {
   policy: (v) => (typeof v === 'string' ? undefined : 'must be a string (enabled or disabled)'),
@@ -46,7 +54,10 @@ const FIELDS: Record<keyof Bundle, (v: unknown) => string | undefined> = {
   values: (v) => (isObject(v) ? undefined : 'must be a map'),
   mesh: (v) => (isObject(v) ? undefined : 'must be a map'),
   nativeSidecars: (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
+  clusters: (v) => (isObject(v) ? undefined : 'must be a map of cluster id to bundle fields'),
 };
+
+const { clusters: _, ...OVERLAY_FIELDS } = FIELDS;
 
 /**
  * Checks a (partial) bundle read from `source` and returns it typed. Every problem names the source and
@@ -55,22 +66,42 @@ const FIELDS: Record<keyof Bundle, (v: unknown) => string | undefined> = {
 export function validateBundle(raw: unknown, source: string): PartialBundle {
   if (raw === null || raw === undefined) return {};
   if (!isObject(raw)) throw configError(source, '(root)', 'must be a map of bundle fields');
+  const bundle: PartialBundle = checkFields(raw, source, '', FIELDS);
+  if (bundle.clusters) {
+    bundle.clusters = Object.fromEntries(
+      Object.entries(bundle.clusters).map(([id, overlay]) => {
+        const path = `clusters.${id}`;
+        if (!isObject(overlay)) throw configError(source, path, 'must be a map of bundle fields');
+        return [id, checkFields(overlay, source, `${path}.`, OVERLAY_FIELDS)];
+      }),
+    );
+  }
+  return bundle;
+}
+
+/** Checks each field against `fields` and drops nulls (a null field means "not set"). */
+function checkFields(
+  raw: JsonObject,
+  source: string,
+  prefix: string,
+  fields: Partial<typeof FIELDS>,
+): PartialBundle {
   for (const [key, value] of Object.entries(raw)) {
-    const check = FIELDS[key as keyof Bundle];
+    const check = Object.hasOwn(fields, key) ? fields[key as keyof Bundle] : undefined;
     if (!check) {
-      throw configError(source, key, `unknown field; expected one of ${Object.keys(FIELDS).join(', ')}`);
+      const known = Object.keys(fields).join(', ');
+      throw configError(source, prefix + key, `unknown field; expected one of ${known}`);
     }
     if (value === null) continue;
     const problem = check(value);
-    if (problem) throw configError(source, key, problem);
+    if (problem) throw configError(source, prefix + key, problem);
   }
-  const partial = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== null));
-  return partial as PartialBundle;
+  return Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== null)) as PartialBundle;
 }
 
 /**
  * Lays partial bundles over a complete one, in order: maps (templates, aliases, annotations, values,
- * mesh) merge key by key, everything else is replaced.
+ * mesh, clusters) merge key by key, everything else is replaced.
  */
 export function layerBundles(base: Bundle, ...layers: PartialBundle[]): Bundle {
   let out: Bundle = base;
@@ -83,6 +114,12 @@ export function layerBundles(base: Bundle, ...layers: PartialBundle[]): Bundle {
       injectedAnnotations: { ...out.injectedAnnotations, ...layer.injectedAnnotations },
       values: layer.values ? (deepMerge(out.values, layer.values) as JsonObject) : out.values,
       mesh: layer.mesh ? (deepMerge(out.mesh, layer.mesh) as JsonObject) : out.mesh,
+      // Two layers' overlays for one cluster combine by the rules above, which for every field
+      // amount to a deep merge.
+      ...(out.clusters &&
+        layer.clusters && {
+          clusters: deepMerge(out.clusters as JsonObject, layer.clusters as JsonObject) as Bundle['clusters'],
+        }),
     };
   }
   return out;

@@ -1,17 +1,74 @@
-import type { InjectorConfig } from './compile.ts';
-import { loadLocalConfig } from './static-config.ts';
+import { errorMessage, InjectionError } from '../errors.ts';
+import { layerBundles } from './bundle.ts';
+import { createConfigCache } from './cache.ts';
+import { clusterConfigs } from './cluster-configs.ts';
+import type { compileBundle, InjectorConfig } from './compile.ts';
+import { DEFAULT_BUNDLE } from './default.ts';
+import type { SourceSnapshot } from './source.ts';
+import { parseSourceList, type SourceRef } from './source-uri.ts';
+import { fileStore } from './sources/file.ts';
+import { createStores, storeSettingsFromEnv } from './stores.ts';
+
+/** What the running function supplies besides the environment; tests replace each. */
+export interface ConfigRuntime {
+  now?: () => number;
+  /** One structured entry per config event; the default writes one JSON line to stderr. */
+  log?: (entry: Record<string, unknown>) => void;
+  compile?: typeof compileBundle;
+}
 
 /**
- * The config source of a running function: OUTRIGGER_CONFIG, comma-separated bundle paths layered in
- * order over the embedded default. Returns the per-request lookup (the cluster id comes from the URL).
+ * The config of a running function: OUTRIGGER_CONFIG, comma-separated source URIs layered in order over
+ * the embedded default, cached per OUTRIGGER_CONFIG_TTL and OUTRIGGER_CONFIG_MAX_STALE (README, "Config
+ * sources and caching"). Returns the per-request lookup; the cluster id comes from the URL.
  */
-export function configFromEnv(env: NodeJS.ProcessEnv): (cluster: string) => Promise<InjectorConfig> {
-  const paths = (env.OUTRIGGER_CONFIG ?? '')
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
-  // Loaded at module initialisation, so a cold start pays for template parsing once and a bad bundle
-  // fails the deployment loudly instead of every request.
-  const config = loadLocalConfig(paths);
-  return async () => config;
+export function configFromEnv(
+  env: NodeJS.ProcessEnv,
+  runtime: ConfigRuntime = {},
+): (cluster: string) => Promise<InjectorConfig> {
+  const refs = parseSourceList(env.OUTRIGGER_CONFIG ?? '');
+  const label = refs.map((r) => r.uri).join(',') || 'embedded default';
+  const stores = createStores(storeSettingsFromEnv(env));
+  const cache = createConfigCache({
+    sources: refs.map(stores.source),
+    build: (layers) => clusterConfigs(layerBundles(DEFAULT_BUNDLE, ...layers), label, runtime.compile),
+    now: runtime.now ?? Date.now,
+    ttlMs: seconds(env, 'OUTRIGGER_CONFIG_TTL', 60) * 1000,
+    maxStaleMs: seconds(env, 'OUTRIGGER_CONFIG_MAX_STALE', 24 * 3600) * 1000,
+    log: runtime.log ?? ((entry) => process.stderr.write(`${JSON.stringify(entry)}\n`)),
+    // Local files load while the module initialises, so a cold start pays for template parsing once
+    // and a bad bundle fails the deployment loudly instead of every request. Remote stores are first
+    // contacted by the first request that needs the config: no network at import time.
+    initial: refs.every(isFile) ? refs.map(readLocal) : undefined,
+  });
+  return async (cluster) => (await cache.get())(cluster);
+}
+
+/** OUTRIGGER_ON_CONFIG_ERROR: what a pod gets while no config could be loaded at all. */
+export function onConfigErrorFromEnv(env: NodeJS.ProcessEnv): 'deny' | 'allow' {
+  const mode = env.OUTRIGGER_ON_CONFIG_ERROR || 'deny';
+  if (mode !== 'deny' && mode !== 'allow') {
+    throw new InjectionError('config', `OUTRIGGER_ON_CONFIG_ERROR must be deny or allow, not "${mode}"`);
+  }
+  return mode;
+}
+
+function isFile(ref: SourceRef): ref is Extract<SourceRef, { scheme: 'file' }> {
+  return ref.scheme === 'file';
+}
+
+function readLocal(ref: Extract<SourceRef, { scheme: 'file' }>): SourceSnapshot {
+  try {
+    return fileStore.readNow(ref);
+  } catch (err) {
+    throw new InjectionError('config', `config source ${ref.uri}: ${errorMessage(err)}`);
+  }
+}
+
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!(value >= 0)) throw new InjectionError('config', `${name} must be seconds (0 or more), not "${raw}"`);
+  return value;
 }

@@ -1,12 +1,33 @@
-import { configFromEnv } from '../config/from-env.ts';
+import { authFromEnv } from '../auth/from-env.ts';
+import { configFromEnv, onConfigErrorFromEnv } from '../config/from-env.ts';
+import { type MetricsFormat, requestLogLine, startupLogLine } from '../observe/request-log.ts';
 import { createHandler, type HttpRequest, type HttpResponse } from './handle.ts';
+
+export interface FunctionRuntime {
+  metrics: MetricsFormat;
+  /** Where log lines go; stdout, which both platforms collect line by line. */
+  write?: (line: string) => void;
+}
 
 /**
  * The webhook as both functions run it, configured from the environment: the config source
- * (lib/config/from-env.ts) and OUTRIGGER_REVISION, the `istio.io/rev` this deployment serves.
+ * (lib/config/from-env.ts), OUTRIGGER_REVISION (the `istio.io/rev` this deployment serves), caller
+ * authentication (OUTRIGGER_AUTH, OUTRIGGER_AUTH_KEYS) and one log line per request. Called once at
+ * module load; a bad setting throws there, so the deployment fails instead of each request.
  */
 export function handlerFromEnv(
+  runtime: FunctionRuntime,
   env: NodeJS.ProcessEnv = process.env,
 ): (req: HttpRequest) => Promise<HttpResponse> {
-  return createHandler({ revision: env.OUTRIGGER_REVISION ?? '', config: configFromEnv(env) });
+  const write = runtime.write ?? ((line: string) => process.stdout.write(line));
+  const auth = authFromEnv(env);
+  if (!auth.ok) throw new Error(auth.error);
+  if (auth.warning) write(startupLogLine('WARNING', auth.warning));
+  return createHandler({
+    revision: env.OUTRIGGER_REVISION ?? '',
+    config: configFromEnv(env),
+    onConfigUnavailable: onConfigErrorFromEnv(env),
+    authorize: auth.authorize,
+    onRequest: (record) => write(requestLogLine(record, runtime.metrics)),
+  });
 }

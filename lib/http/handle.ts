@@ -4,10 +4,15 @@ import {
   type ReviewSettings,
   unreadableReview,
 } from '../admission/handle-review.ts';
+import { bearerToken } from '../auth/bearer.ts';
+import { takePathKey } from '../auth/path-key.ts';
+import type { Authorizer } from '../auth/verify.ts';
+import { parseInjectEnvs } from '../path/params.ts';
 
 /** An HTTP request as every platform can give it: header names lower-case, the body as raw bytes. */
 export interface HttpRequest {
   method: string;
+  /** Percent-decoded, as Go's `r.URL.Path` is for Istio's parser. */
   path: string;
   headers: Record<string, string | undefined>;
   body: Buffer | undefined;
@@ -21,12 +26,25 @@ export interface HttpResponse {
   body: string;
 }
 
+/** What one answered request was, for its log line and metrics. Never holds the caller's secret. */
+export interface RequestRecord {
+  status: number;
+  durationMs: number;
+  /** From the URL path; "" when it names none. */
+  cluster: string;
+  /** Set when the request reached the AdmissionReview; otherwise `reason` says why it did not. */
+  review?: ReviewOutcome;
+  reason?: string;
+}
+
 /** Twice the API server's own 3 MiB request limit, as Istio allows. */
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;
 
 export interface HandlerOptions extends ReviewSettings {
-  /** Called once per answered review (logging, metrics). */
-  onReview?: (outcome: ReviewOutcome, durationMs: number) => void;
+  /** Checks the caller's credentials on /inject; without it every caller may inject. */
+  authorize?: Authorizer;
+  /** Called once per answered request except health checks (logging, metrics). */
+  onRequest?: (record: RequestRecord) => void;
   now?: () => number;
 }
 
@@ -39,34 +57,60 @@ export function createHandler(options: HandlerOptions): (req: HttpRequest) => Pr
   const now = options.now ?? performance.now.bind(performance);
   return async (req) => {
     const start = now();
+    // Probes are not logged: they carry nothing and would outnumber the reviews.
     if (req.path === '/healthz' || req.path === '/ready') {
       if (req.method !== 'GET' && req.method !== 'HEAD')
         return text(405, 'method not allowed; use GET', { allow: 'GET, HEAD' });
       return text(200, 'ok');
     }
-    if (req.path !== '/inject' && !req.path.startsWith('/inject/')) {
-      return text(404, `no route for ${req.path}; the webhook is at /inject`);
+    // The secret leaves the path before anything else reads it: the path becomes proxy environment.
+    const { path, key } = takePathKey(req.path);
+    const cluster = parseInjectEnvs(path).ISTIO_META_CLUSTER_ID ?? '';
+    const refuse = (
+      status: number,
+      message: string,
+      headers: Record<string, string> = {},
+      logged = message,
+    ) => {
+      options.onRequest?.({ status, durationMs: now() - start, cluster, reason: logged });
+      return text(status, message, headers);
+    };
+
+    if (path !== '/inject' && !path.startsWith('/inject/')) {
+      // Echoed to the caller, who knows it, but not logged: behind a mistaken prefix the key pair is not
+      // where the grammar looks, so the path may still hold the secret.
+      return refuse(404, `no route for ${path}; the webhook is at /inject`, {}, 'no route for this path');
+    }
+    if (options.authorize) {
+      const verdict = options.authorize(cluster, [key, bearerToken(req.headers.authorization)]);
+      if (!verdict.allowed) {
+        return refuse(
+          verdict.status,
+          verdict.reason,
+          verdict.status === 401 ? { 'www-authenticate': 'Bearer' } : {},
+        );
+      }
     }
     if (req.method !== 'POST')
-      return text(405, `method ${req.method} not allowed; use POST`, { allow: 'POST' });
+      return refuse(405, `method ${req.method} not allowed; use POST`, { allow: 'POST' });
     const body = req.body ?? Buffer.alloc(0);
     if (body.length > MAX_BODY_BYTES)
-      return text(413, `request body is ${body.length} bytes; the limit is ${MAX_BODY_BYTES}`);
-    if (body.length === 0) return text(400, 'no body found');
+      return refuse(413, `request body is ${body.length} bytes; the limit is ${MAX_BODY_BYTES}`);
+    if (body.length === 0) return refuse(400, 'no body found');
     const type = req.headers['content-type'] ?? '';
     if (!isJsonContentType(type))
-      return text(415, `invalid Content-Type ${JSON.stringify(type)}, want "application/json"`);
+      return refuse(415, `invalid Content-Type ${JSON.stringify(type)}, want "application/json"`);
 
     let result: Awaited<ReturnType<typeof handleReview>>;
     try {
       const review = req.parsedBody !== undefined ? req.parsedBody : JSON.parse(body.toString('utf8'));
-      result = await handleReview(review, req.path, options);
+      result = await handleReview(review, path, options);
     } catch (err) {
       // Only JSON.parse throws here: handleReview answers every other failure itself.
       result = unreadableReview(`request body is not JSON: ${(err as Error).message}`);
     }
     const { review, outcome } = result;
-    options.onReview?.(outcome, now() - start);
+    options.onRequest?.({ status: 200, durationMs: now() - start, cluster, review: outcome });
     return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(review) };
   };
 }

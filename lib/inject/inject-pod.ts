@@ -1,7 +1,6 @@
 import type { InjectorConfig } from '../config/compile.ts';
-import { reorderContainers, reorderInitContainers } from '../finish/reorder.ts';
-import { STATUS_ANNOTATION, statusAnnotation } from '../finish/status.ts';
-import { isObject, type JsonObject } from '../json.ts';
+import { finishPod } from '../finish/finish.ts';
+import type { JsonObject } from '../json.ts';
 import type { Pod } from '../kube/types.ts';
 import { strategicMerge } from '../merge/strategic.ts';
 import { createPatch, type PatchOperation } from '../patch/create-patch.ts';
@@ -9,6 +8,7 @@ import { type Decision, decide } from '../policy/decide.ts';
 import { buildTemplateData, type RequestContext } from '../template/data.ts';
 import { renderTemplate } from '../template/render.ts';
 import { selectTemplates } from '../template/select.ts';
+import { validateAnnotations } from '../validate/annotations.ts';
 import { stripPreviousInjection } from './strip.ts';
 
 export interface InjectContext extends RequestContext {
@@ -28,8 +28,8 @@ export interface InjectOutcome {
 }
 
 /**
- * The injection pipeline for one pod, as one straight line: decide → render → merge → finish → patch.
- * Pure: everything it reads is in its arguments, and the input pod is never modified.
+ * The injection pipeline for one pod, as one straight line: decide → validate → render → merge →
+ * finish → patch. Pure: everything it reads is in its arguments, and the input pod is never modified.
  */
 export function injectPod(input: Pod, config: InjectorConfig, ctx: InjectContext): InjectOutcome {
   const original = normalise(input, ctx.namespace);
@@ -41,6 +41,7 @@ export function injectPod(input: Pod, config: InjectorConfig, ctx: InjectContext
   );
   if (!decision.inject) return { decision, templates: [], pod: original, patch: [] };
 
+  validateAnnotations(original.metadata?.annotations);
   const templatePod = stripPreviousInjection(original);
   const data = buildTemplateData(templatePod, config, ctx);
   const templates = selectTemplates(
@@ -53,7 +54,13 @@ export function injectPod(input: Pod, config: InjectorConfig, ctx: InjectContext
 
   let merged = original as JsonObject;
   for (const fragment of fragments) merged = strategicMerge(merged, fragment) as JsonObject;
-  const pod = finish(merged as Pod, fragments, config, ctx, data.proxyConfig);
+  const pod = finishPod(merged as Pod, {
+    config,
+    data,
+    proxyEnvs: ctx.proxyEnvs,
+    fragments,
+    previouslyInjected: templatePod !== original,
+  });
   return { decision, templates, pod, patch: createPatch(original, pod) };
 }
 
@@ -62,28 +69,4 @@ function normalise(pod: Pod, namespace: string): Pod {
   const { managedFields: _, ...meta } = pod.metadata ?? {};
   if (!meta.namespace && namespace) meta.namespace = namespace;
   return { ...pod, metadata: meta };
-}
-
-function finish(
-  pod: Pod,
-  fragments: JsonObject[],
-  config: InjectorConfig,
-  ctx: InjectContext,
-  proxyConfig: JsonObject,
-): Pod {
-  const metadata = { ...pod.metadata };
-  metadata.annotations = {
-    ...metadata.annotations,
-    [STATUS_ANNOTATION]: statusAnnotation(fragments, ctx.revision),
-    ...config.bundle.injectedAnnotations,
-  };
-  const spec = { ...pod.spec };
-  const values = config.bundle.values;
-  const globalProxy = isObject(values.global) && isObject(values.global.proxy) ? values.global.proxy : {};
-  const hold =
-    proxyConfig.holdApplicationUntilProxyStarts === true ||
-    globalProxy.holdApplicationUntilProxyStarts === true;
-  if (spec.containers) spec.containers = reorderContainers(spec.containers, hold);
-  if (spec.initContainers) spec.initContainers = reorderInitContainers(spec.initContainers);
-  return { ...pod, metadata, spec };
 }

@@ -1,25 +1,29 @@
-import yaml from 'js-yaml';
 import type { InjectorConfig } from '../config/compile.ts';
-import { errorMessage, InjectionError } from '../errors.ts';
-import { deepMerge, isObject, type Json, type JsonObject } from '../json.ts';
+import { isObject, type Json, type JsonObject } from '../json.ts';
 import type { Pod } from '../kube/types.ts';
 import { type Workload, workloadOf } from '../kube/workload.ts';
+import { omitNil } from './filters.ts';
+import { effectiveProxyConfig, PROXY_CONFIG_ANNOTATION, proxyConfigJSON } from './proxy-config.ts';
 
-export const PROXY_CONFIG_ANNOTATION = 'proxy.istio.io/config';
 export const NATIVE_SIDECAR_ANNOTATION = 'sidecar.istio.io/nativeSidecar';
+const RESOURCE_ANNOTATIONS = {
+  requests: { cpu: 'sidecar.istio.io/proxyCPU', memory: 'sidecar.istio.io/proxyMemory' },
+  limits: { cpu: 'sidecar.istio.io/proxyCPULimit', memory: 'sidecar.istio.io/proxyMemoryLimit' },
+} as const;
 
 /**
- * What a template sees, named for template authors (README "Template data"):
- * `pod` the Pod as JSON (`pod.metadata.annotations`, `pod.spec.containers`), `values` and `mesh` from the
- * bundle, `proxyConfig` (mesh defaultConfig with the pod's `proxy.istio.io/config` over it), `revision`,
- * `cluster` and `network` (URL path, pod label, then values), `workload` (the owning Deployment,
- * CronJob, ... or the pod), `nativeSidecars`, `proxyImage`, `proxyInitImage`, `proxyUID`, `proxyGID`.
+ * What a template sees, named for template authors (README, "Template data"). Besides the inputs
+ * (`pod`, `values`, `mesh`, `revision`, `cluster`, `network`, `workload`), the values Istio computes in
+ * Go before rendering are computed here, so templates stay declarative.
  */
 export interface TemplateData {
   pod: Pod;
   values: JsonObject;
   mesh: JsonObject;
+  /** Effective ProxyConfig: Istio's defaults, mesh defaultConfig, the pod's proxy.istio.io/config. */
   proxyConfig: JsonObject;
+  /** The PROXY_CONFIG env value: only fields that differ from Istio's defaults. */
+  proxyConfigJSON: string;
   revision: string;
   cluster: string;
   network: string;
@@ -29,6 +33,13 @@ export interface TemplateData {
   proxyInitImage: string;
   proxyUID: number;
   proxyGID: number;
+  /** Proxy resources: the proxyCPU/Memory(Limit) annotations if any is set, else values.global.proxy.resources. */
+  proxyResources: JsonObject | null;
+  /** `localhost` when the mesh's inbound traffic policy is LOCALHOST, else `passthrough`. */
+  inboundTrafficPolicyMode: string;
+  /** `sidecar.istio.io/userVolume` and `userVolumeMount` as lists with their names, sorted by name. */
+  userVolumes: JsonObject[];
+  userVolumeMounts: JsonObject[];
 }
 
 export interface RequestContext {
@@ -46,18 +57,22 @@ export function buildTemplateData(pod: Pod, config: InjectorConfig, ctx: Request
   const annotations = pod.metadata?.annotations ?? {};
   const global = obj(values.global);
   const proxyValues = obj(global.proxy);
+  const proxyConfig = effectiveProxyConfig(mesh, annotations[PROXY_CONFIG_ANNOTATION]);
 
   const nativeAnnotation = annotations[NATIVE_SIDECAR_ANNOTATION];
   const nativeSidecars =
     nativeAnnotation === 'true' || nativeAnnotation === 'false'
       ? nativeAnnotation === 'true'
       : (ctx.nativeSidecars ?? config.bundle.nativeSidecars);
+  const imageType =
+    annotations['sidecar.istio.io/proxyImageType'] ?? str(obj(proxyConfig.full.image).imageType);
 
   return {
     pod,
     values,
     mesh,
-    proxyConfig: proxyConfigFor(mesh, annotations[PROXY_CONFIG_ANNOTATION]),
+    proxyConfig: proxyConfig.full,
+    proxyConfigJSON: proxyConfigJSON(proxyConfig.set),
     revision: ctx.revision,
     cluster: ctx.proxyEnvs.ISTIO_META_CLUSTER_ID ?? str(obj(global.multiCluster).clusterName),
     network:
@@ -66,39 +81,35 @@ export function buildTemplateData(pod: Pod, config: InjectorConfig, ctx: Request
       str(global.network),
     workload: ctx.workload ?? workloadOf(pod),
     nativeSidecars,
-    proxyImage: imageURL(global.hub, proxyValues.image, global.tag, str(global.variant)),
-    proxyInitImage: imageURL(global.hub, obj(global.proxy_init).image, global.tag, ''),
+    proxyImage: imageFor(annotations, global, proxyValues.image, imageType || str(global.variant)),
+    proxyInitImage: imageFor(annotations, global, obj(global.proxy_init).image, ''),
     proxyUID: 1337,
     proxyGID: 1337,
+    proxyResources: proxyResources(annotations, proxyValues.resources),
+    inboundTrafficPolicyMode:
+      obj(mesh.inboundTrafficPolicy).mode === 'LOCALHOST' ? 'localhost' : 'passthrough',
+    userVolumes: namedList(annotations['sidecar.istio.io/userVolume']),
+    userVolumeMounts: namedList(annotations['sidecar.istio.io/userVolumeMount']),
   };
 }
 
-/** Mesh `defaultConfig` with the pod's `proxy.istio.io/config` (YAML or JSON) merged over it. */
-export function proxyConfigFor(mesh: JsonObject, annotation: string | undefined): JsonObject {
-  const base = obj(mesh.defaultConfig);
-  if (annotation === undefined || annotation.trim() === '') return base;
-  let overlay: unknown;
-  try {
-    overlay = yaml.load(annotation);
-  } catch (err) {
-    throw new InjectionError(
-      'bad-annotation',
-      `invalid ${PROXY_CONFIG_ANNOTATION} annotation: ${errorMessage(err)}`,
-    );
-  }
-  if (!isObject(overlay)) {
-    throw new InjectionError(
-      'bad-annotation',
-      `invalid ${PROXY_CONFIG_ANNOTATION} annotation: must be a ProxyConfig map`,
-    );
-  }
-  return deepMerge(base, overlay) as JsonObject;
+/**
+ * Istio's image choice: the `sidecar.istio.io/proxyImage` annotation (or the values image) verbatim when
+ * it is a full reference (contains `/`), else `<hub>/<image>:<tag>[-<type>]`.
+ */
+function imageFor(
+  annotations: Record<string, string>,
+  global: JsonObject,
+  image: Json | undefined,
+  type: string,
+): string {
+  const candidate = annotations['sidecar.istio.io/proxyImage'] ?? str(image);
+  return candidate.includes('/') ? candidate : imageURL(global.hub, image, global.tag, type);
 }
 
 /**
- * Istio's image naming: `<hub>/<image>:<tag>[-<type>]`, or the image as given when it is already a full
- * reference (contains `/`). A `-debug`/`-distroless` suffix on the tag is replaced by the requested type;
- * type `default` means no suffix.
+ * `<hub>/<image>:<tag>[-<type>]`. A `-debug`/`-distroless` suffix on the tag is replaced by the
+ * requested type; type `default` means no suffix.
  */
 export function imageURL(
   hub: Json | undefined,
@@ -106,14 +117,37 @@ export function imageURL(
   tag: Json | undefined,
   type: string,
 ): string {
-  const name = str(image);
-  if (name.includes('/')) return name;
   let t = str(tag);
   if (type !== '') {
     t = t.replace(/-(debug|distroless)$/, '');
     if (type !== 'default') t = `${t}-${type}`;
   }
-  return `${str(hub)}/${name}:${t}`;
+  return `${str(hub)}/${str(image)}:${t}`;
+}
+
+function proxyResources(
+  annotations: Record<string, string>,
+  fromValues: Json | undefined,
+): JsonObject | null {
+  const out: JsonObject = {};
+  for (const [kind, names] of Object.entries(RESOURCE_ANNOTATIONS)) {
+    const part: JsonObject = {};
+    for (const [resource, name] of Object.entries(names)) {
+      if (annotations[name] !== undefined) part[resource] = annotations[name];
+    }
+    if (Object.keys(part).length) out[kind] = part;
+  }
+  if (Object.keys(out).length) return out;
+  return isObject(fromValues) ? (omitNil(fromValues) as JsonObject) : null;
+}
+
+/** A validated JSON map annotation (name → object) as a list of objects carrying their names. */
+function namedList(annotation: string | undefined): JsonObject[] {
+  if (annotation === undefined) return [];
+  const map = JSON.parse(annotation) as Record<string, JsonObject>;
+  return Object.keys(map)
+    .sort()
+    .map((name) => ({ name, ...map[name] }));
 }
 
 function obj(v: Json | undefined): JsonObject {

@@ -11,6 +11,10 @@ import { isObject, type Json, type JsonObject } from '../json.ts';
  *   {{ name | trim_chars: "-_." }}                           strip these characters from both ends
  *   {{ values.global.proxy.resources | omit_nil }}           drop null fields, recursively
  *   {{ "a,b" | csv_add: "c" }}                               append to a comma list unless present
+ *   {{ "15090,15021" | csv_join: more }}                     join two comma lists, either may be empty
+ *   {{ text | from_json }}                                   parse JSON (an error names the value)
+ *   {{ pod.spec.containers | pod_ports_json }}               ISTIO_META_POD_PORTS, formatted as Istio does
+ *   {{ networks | append_multus_network: "default/istio-cni" }}  add a Multus network unless present
  */
 export function registerFilters(engine: Liquid): void {
   engine.registerFilter('annotation', function (this: FilterThis, name: unknown, fallback: unknown = null) {
@@ -25,6 +29,23 @@ export function registerFilters(engine: Liquid): void {
   engine.registerFilter('omit_nil', (value: unknown) => omitNil(value as Json));
   engine.registerFilter('csv_add', (list: unknown, item: unknown) =>
     csvAdd(String(list ?? ''), String(item ?? '')),
+  );
+  engine.registerFilter('csv_join', (a: unknown, b: unknown) =>
+    [a, b]
+      .map((x) => String(x ?? ''))
+      .filter(Boolean)
+      .join(','),
+  );
+  engine.registerFilter('from_json', (text: unknown) => {
+    try {
+      return JSON.parse(String(text));
+    } catch {
+      throw new Error(`not JSON: ${JSON.stringify(String(text)).slice(0, 200)}`);
+    }
+  });
+  engine.registerFilter('pod_ports_json', podPortsJSON);
+  engine.registerFilter('append_multus_network', (existing: unknown, network: unknown) =>
+    appendMultusNetwork(String(existing ?? ''), String(network)),
   );
 }
 
@@ -65,4 +86,38 @@ export function csvAdd(list: string, item: string): string {
   if (item === '' || item === '0') return list;
   const items = list === '' ? [] : list.split(',');
   return items.includes(item) ? list : [...items, item].join(',');
+}
+
+/** Go struct order of a ContainerPort, whose JSON Istio's proxy parses from ISTIO_META_POD_PORTS. */
+const PORT_FIELDS = ['name', 'hostPort', 'containerPort', 'protocol', 'hostIP'];
+
+export function podPortsJSON(containers: unknown): string {
+  const lines: string[] = [];
+  for (const c of Array.isArray(containers) ? containers : []) {
+    for (const port of isObject(c) && Array.isArray(c.ports) ? c.ports : []) {
+      if (!isObject(port)) continue;
+      const ordered: JsonObject = {};
+      for (const f of PORT_FIELDS)
+        if (port[f] !== undefined && port[f] !== '' && port[f] !== 0) ordered[f] = port[f];
+      lines.push(`    ${lines.length ? ',' : ''}${JSON.stringify(ordered)}`);
+    }
+  }
+  return ['[', ...lines, ']'].join('\n');
+}
+
+/** Istio's appendMultusNetwork: the annotation is a comma list or a JSON list of networks. */
+export function appendMultusNetwork(existing: string, network: string): string {
+  if (existing === '') return network;
+  const end = existing.lastIndexOf(']');
+  if (end >= 0) {
+    let networks: unknown;
+    try {
+      networks = JSON.parse(existing);
+    } catch {
+      return existing;
+    }
+    if (Array.isArray(networks) && networks.some((n) => isObject(n) && n.name === network)) return existing;
+    return `${existing.slice(0, end)}, {"name": "${network}"}${existing.slice(end)}`;
+  }
+  return existing.split(',').some((n) => n.trim() === network) ? existing : `${existing}, ${network}`;
 }

@@ -1,0 +1,41 @@
+import { isObject } from '../json.ts';
+
+/** Per cluster id, the SHA-256 digests (32 bytes each) of the secrets it may present. */
+export type ClusterKeys = ReadonlyMap<string, readonly Buffer[]>;
+
+const HASH = /^sha256:([0-9a-f]{64})$/;
+const WANT =
+  '{"<cluster>":"sha256:<64 hex digits>"} (make one with: outrigger auth-hash --cluster <cluster>)';
+
+/**
+ * Reads OUTRIGGER_AUTH_KEYS: a JSON map of cluster id to the hash of its secret, or to a list of hashes
+ * so a secret can be rotated without refusing the cluster in between.
+ */
+export function parseClusterKeys(
+  json: string,
+): { ok: true; keys: ClusterKeys } | { ok: false; error: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (err) {
+    return { ok: false, error: `OUTRIGGER_AUTH_KEYS is not JSON (${(err as Error).message}); want ${WANT}` };
+  }
+  if (!isObject(raw)) return { ok: false, error: `OUTRIGGER_AUTH_KEYS is not a JSON object; want ${WANT}` };
+  const keys = new Map<string, Buffer[]>();
+  for (const [cluster, value] of Object.entries(raw)) {
+    const hashes = Array.isArray(value) ? value : [value];
+    const digests: Buffer[] = [];
+    for (const hash of hashes) {
+      const hex = typeof hash === 'string' ? HASH.exec(hash)?.[1] : undefined;
+      if (hex === undefined) {
+        return {
+          ok: false,
+          error: `OUTRIGGER_AUTH_KEYS[${JSON.stringify(cluster)}]: ${JSON.stringify(hash)} is not a hash; want ${WANT}`,
+        };
+      }
+      digests.push(Buffer.from(hex, 'hex'));
+    }
+    keys.set(cluster, digests);
+  }
+  return { ok: true, keys };
+}

@@ -1,0 +1,82 @@
+import { errorMessage, InjectionError } from '../errors.ts';
+import type { BundleStore, ConfigSource } from './source.ts';
+import type { SourceRef } from './source-uri.ts';
+import { fileStore } from './sources/file.ts';
+import { createGcsStore } from './sources/gcs.ts';
+import { createS3Store } from './sources/s3.ts';
+import { createSecretsManagerStore } from './sources/secrets-manager.ts';
+
+export interface StoreSettings {
+  /** Per request to a remote store: a cold fetch must fit inside the webhook's own timeout (10 s default). */
+  timeoutMs: number;
+  /** Custom endpoints (local servers, S3-compatible stores); undefined means the cloud's own. */
+  secretsManagerEndpoint?: string;
+  s3Endpoint?: string;
+  gcsEndpoint?: string;
+}
+
+export const DEFAULT_STORE_TIMEOUT_MS = 3000;
+
+/** The standard endpoint variables of each SDK, so one build runs against the cloud and local servers. */
+export function storeSettingsFromEnv(env: NodeJS.ProcessEnv): StoreSettings {
+  const timeout = env.OUTRIGGER_CONFIG_TIMEOUT;
+  const seconds = timeout === undefined || timeout === '' ? undefined : Number(timeout);
+  if (seconds !== undefined && !(seconds > 0)) {
+    throw new InjectionError('config', `OUTRIGGER_CONFIG_TIMEOUT must be seconds above 0, not "${timeout}"`);
+  }
+  return {
+    timeoutMs: seconds === undefined ? DEFAULT_STORE_TIMEOUT_MS : seconds * 1000,
+    secretsManagerEndpoint: env.AWS_ENDPOINT_URL_SECRETS_MANAGER || env.AWS_ENDPOINT_URL || undefined,
+    s3Endpoint: env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined,
+    gcsEndpoint: env.STORAGE_EMULATOR_HOST || undefined,
+  };
+}
+
+export interface Stores {
+  source(ref: SourceRef): ConfigSource;
+  /** Publishes one bundle document; returns the version the store gave it. */
+  write(ref: SourceRef, text: string): Promise<string>;
+}
+
+/**
+ * Every store, each made on first use and kept: one client per store per instance, and none for a
+ * store no URI names. Failures come back as `config source <uri>: <cause>`.
+ */
+export function createStores(settings: StoreSettings): Stores {
+  let secretsManager: ReturnType<typeof createSecretsManagerStore> | undefined;
+  let s3: ReturnType<typeof createS3Store> | undefined;
+  let gcs: ReturnType<typeof createGcsStore> | undefined;
+  const storeOf = (ref: SourceRef): BundleStore<SourceRef> => {
+    switch (ref.scheme) {
+      case 'file':
+        return fileStore;
+      case 'secretsmanager':
+        return (secretsManager ??= createSecretsManagerStore(settings));
+      case 's3':
+        return (s3 ??= createS3Store(settings));
+      case 'gs':
+        return (gcs ??= createGcsStore(settings));
+    }
+  };
+  return {
+    source: (ref) => ({
+      uri: ref.uri,
+      fetch: (known) => storeOf(ref).read(ref, known).catch(rethrowFor(ref.uri)),
+    }),
+    write: (ref, text) => storeOf(ref).write(ref, text).catch(rethrowFor(ref.uri)),
+  };
+}
+
+function rethrowFor(uri: string) {
+  return (err: unknown): never => {
+    throw new InjectionError('config-unavailable', `config source ${uri}: ${describe(err)}`);
+  };
+}
+
+/** SDK errors carry the service's error code as their name (ResourceNotFoundException, NoSuchKey). */
+function describe(err: unknown): string {
+  const name = err instanceof Error && err.name !== 'Error' ? err.name : '';
+  const message = errorMessage(err);
+  if (!name || message.startsWith(name)) return message || name;
+  return message ? `${name}: ${message}` : name;
+}

@@ -1,0 +1,130 @@
+import { InjectionError } from '../errors.ts';
+import type { JsonObject } from '../json.ts';
+import { findContainer, mapContainers } from '../kube/map-containers.ts';
+import type { Pod } from '../kube/types.ts';
+import { parseGoBool } from '../validate/annotations.ts';
+import { PROXY_CONTAINER } from './reorder.ts';
+
+/** Ports the proxy itself listens on; an application cannot ask Prometheus to scrape them. */
+const RESERVED_PORTS = new Set([15000, 15001, 15004, 15006, 15008, 15020, 15021, 15053, 15090]);
+
+export interface PrometheusSettings {
+  /** The port the agent serves merged metrics on (mesh defaultConfig.statusPort). */
+  statusPort: number;
+  /** mesh enablePrometheusMerge (default true). */
+  meshMerge: boolean;
+}
+
+/**
+ * Istio's metrics merging: the agent scrapes the application and serves both its own and the app's
+ * metrics on the status port, so the pod's `prometheus.io/*` annotations are handed to the proxy in
+ * ISTIO_PROMETHEUS_ANNOTATIONS and replaced by ones pointing at the agent. Off when the pod disables
+ * scraping or merging, and a no-op when the annotations already point at the agent (re-injection).
+ */
+export function applyPrometheusMerge(pod: Pod, settings: PrometheusSettings): Pod {
+  const annotations = pod.metadata?.annotations ?? {};
+  if (!scrapeEnabled(annotations) || !mergeEnabled(annotations, settings.meshMerge)) return pod;
+  const target = String(settings.statusPort);
+  if (annotations['prometheus.io/port'] === target) return pod;
+
+  const read = (field: string) => {
+    const key = Object.keys(annotations).find((k) => sanitise(k) === `prometheus_io_${field}`);
+    return key === undefined ? undefined : annotations[key];
+  };
+  const scrape = read('scrape');
+  const path = read('path');
+  const port = read('port');
+  const targets = parseTargets(annotations['prometheus.istio.io/scrape-targets'], settings.statusPort);
+  if (port !== undefined) checkPort(port, settings.statusPort);
+
+  let out = pod;
+  if (
+    (scrape !== undefined || path !== undefined || port !== undefined || targets) &&
+    findContainer(pod, PROXY_CONTAINER)
+  ) {
+    const config: Record<string, unknown> = { scrape: scrape ?? '', path: path ?? '', port: port ?? '' };
+    if (targets) config.targets = targets;
+    const env = { name: 'ISTIO_PROMETHEUS_ANNOTATIONS', value: JSON.stringify(config) };
+    out = mapContainers(pod, (c) =>
+      c.name === PROXY_CONTAINER ? { ...c, env: [...((c.env as JsonObject[]) ?? []), env] } : c,
+    );
+  }
+  const kept = Object.fromEntries(Object.entries(annotations).filter(([k]) => !isPrometheusAnnotation(k)));
+  return {
+    ...out,
+    metadata: {
+      ...out.metadata,
+      annotations: {
+        ...kept,
+        'prometheus.io/port': target,
+        'prometheus.io/path': '/stats/prometheus',
+        'prometheus.io/scrape': 'true',
+      },
+    },
+  };
+}
+
+/**
+ * `prometheus.istio.io/secure-port` follows the proxy's ENVOY_SECURE_MERGED_METRICS_PORT unless the pod
+ * set it itself.
+ */
+export function applySecurePrometheusPort(pod: Pod): Pod {
+  const proxy = findContainer(pod, PROXY_CONTAINER);
+  const env = (proxy?.env ?? []) as { name: string; value?: string }[];
+  const port = env.find((e) => e.name === 'ENVOY_SECURE_MERGED_METRICS_PORT')?.value;
+  const annotations = pod.metadata?.annotations ?? {};
+  if (
+    !port ||
+    port === '0' ||
+    Object.keys(annotations).some((k) => sanitise(k) === 'prometheus_istio_io_secure_port')
+  )
+    return pod;
+  return {
+    ...pod,
+    metadata: { ...pod.metadata, annotations: { ...annotations, 'prometheus.istio.io/secure-port': port } },
+  };
+}
+
+function scrapeEnabled(annotations: Record<string, string>): boolean {
+  return !Object.entries(annotations).some(
+    ([k, v]) => sanitise(k) === 'prometheus_io_scrape' && parseGoBool(v) === false,
+  );
+}
+
+function mergeEnabled(annotations: Record<string, string>, meshMerge: boolean): boolean {
+  const v = annotations['prometheus.istio.io/merge-metrics'];
+  return v !== undefined ? (parseGoBool(v) ?? meshMerge) : meshMerge;
+}
+
+/** Prometheus' label sanitising: `prometheus.io/scrape`, `prometheus.io.scrape` and `prometheus-io/scrape` are one. */
+function sanitise(key: string): string {
+  return key.replace(/[^a-zA-Z0-9_]/g, '_');
+}
+
+function isPrometheusAnnotation(key: string): boolean {
+  return /^prometheus_io_(scrape|port|path)$/.test(sanitise(key));
+}
+
+function parseTargets(
+  value: string | undefined,
+  statusPort: number,
+): { port: string; path: string }[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  return value.split(',').map((entry) => {
+    const [port = '', ...rest] = entry.trim().split(':');
+    checkPort(port, statusPort);
+    return { port, path: rest.join(':') || '/metrics' };
+  });
+}
+
+function checkPort(port: string, statusPort: number): void {
+  const n = Number(port);
+  const problem =
+    !/^\d+$/.test(port) || n < 1 || n > 65535
+      ? `port "${port}" is not a port number`
+      : n === statusPort || RESERVED_PORTS.has(n)
+        ? `port ${n} conflicts with agent port`
+        : undefined;
+  if (problem)
+    throw new InjectionError('bad-annotation', `invalid prometheus scrape configuration: ${problem}`);
+}

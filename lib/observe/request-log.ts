@@ -1,0 +1,82 @@
+import type { RequestRecord } from '../http/handle.ts';
+
+/**
+ * Where metrics come from: CloudWatch Embedded Metric Format on AWS (the `_aws` block turns the line into
+ * metrics without an API call), log-based metrics on Google Cloud (they count lines by `severity`,
+ * labels and fields, so the line needs only structure).
+ */
+export type MetricsFormat = 'emf' | 'gcp';
+
+type Decision = 'injected' | 'skipped' | 'failed' | 'rejected';
+
+const SEVERITY: Record<Decision, string> = {
+  injected: 'INFO',
+  skipped: 'INFO',
+  failed: 'ERROR',
+  rejected: 'WARNING',
+};
+
+const EMF_METRICS = [
+  { Name: 'requests', Unit: 'Count' },
+  { Name: 'injected', Unit: 'Count' },
+  { Name: 'skipped', Unit: 'Count' },
+  { Name: 'failed', Unit: 'Count' },
+  { Name: 'duration', Unit: 'Milliseconds' },
+];
+
+/**
+ * The one log line of a request, as JSON ending in a newline: what was decided for which pod and why,
+ * plus the platform's metrics in the same line. Built with one JSON.stringify, no pretty printing.
+ */
+export function requestLogLine(record: RequestRecord, format: MetricsFormat, now = Date.now()): string {
+  const review = record.review;
+  // A refusal of the HTTP request (401, 413, ...) never reached the review; 404s are not webhook calls.
+  const decision: Decision = review?.result ?? 'rejected';
+  const durationMs = Math.round(record.durationMs * 100) / 100;
+  const reason = review?.reason ?? record.reason ?? '';
+  const line: Record<string, unknown> = {
+    severity: SEVERITY[decision],
+    message: `${decision} ${review?.namespace || '-'}/${review?.workload || '-'}: ${reason}`,
+    uid: review?.uid ?? '',
+    cluster: record.cluster,
+    namespace: review?.namespace ?? '',
+    workload: review?.workload ?? '',
+    decision,
+    reason,
+    templates: review?.templates ?? [],
+    durationMs,
+    configVersion: review?.configVersion ?? '',
+    status: record.status,
+  };
+  if (review?.errorCode) line.errorCode = review.errorCode;
+  if (format === 'gcp') {
+    line['logging.googleapis.com/labels'] = { cluster: record.cluster, decision };
+  } else {
+    const failed = decision === 'failed' || (decision === 'rejected' && record.status !== 404);
+    Object.assign(line, {
+      _aws: {
+        Timestamp: now,
+        CloudWatchMetrics: [
+          {
+            Namespace: 'Outrigger',
+            // The dimensionless set gives fleet-wide totals; per cluster only when the path names one
+            // (CloudWatch refuses empty dimension values).
+            Dimensions: record.cluster ? [[], ['cluster']] : [[]],
+            Metrics: EMF_METRICS,
+          },
+        ],
+      },
+      requests: 1,
+      injected: decision === 'injected' ? 1 : 0,
+      skipped: decision === 'skipped' ? 1 : 0,
+      failed: failed ? 1 : 0,
+      duration: durationMs,
+    });
+  }
+  return `${JSON.stringify(line)}\n`;
+}
+
+/** A one-off line at start-up (a setting worth a warning), in the same structured form. */
+export function startupLogLine(severity: 'WARNING', message: string): string {
+  return `${JSON.stringify({ severity, message })}\n`;
+}

@@ -1,0 +1,119 @@
+import { isIP } from 'node:net';
+import yaml from 'js-yaml';
+import { errorMessage, InjectionError } from '../errors.ts';
+import { isObject } from '../json.ts';
+
+type Check = (value: string) => string | undefined;
+
+/**
+ * Istio's `validateAnnotations`: the pod annotations whose values feed iptables, probes and the proxy
+ * config are checked before anything renders, and a bad one rejects the pod with a message naming it.
+ * All problems are reported at once.
+ */
+export function validateAnnotations(annotations: Record<string, string> | undefined): void {
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(annotations ?? {})) {
+    const check = CHECKS[name];
+    const problem = check?.(String(value));
+    if (problem) problems.push(`invalid value '${value}' for annotation '${name}': ${problem}`);
+  }
+  if (problems.length) throw new InjectionError('bad-annotation', problems.join('; '));
+}
+
+const CHECKS: Record<string, Check> = {
+  'sidecar.istio.io/interceptionMode': (v) =>
+    ['REDIRECT', 'TPROXY', 'NONE'].includes(v)
+      ? undefined
+      : `interceptionMode invalid, use REDIRECT,TPROXY,NONE`,
+  'status.sidecar.istio.io/port': portProblem,
+  'readiness.status.sidecar.istio.io/initialDelaySeconds': uint32,
+  'readiness.status.sidecar.istio.io/periodSeconds': uint32,
+  'readiness.status.sidecar.istio.io/failureThreshold': uint32,
+  'traffic.sidecar.istio.io/includeOutboundIPRanges': (v) =>
+    v === '*' ? undefined : prefixed('includeIPRanges', cidrList(v)),
+  'traffic.sidecar.istio.io/excludeOutboundIPRanges': (v) => prefixed('excludeIPRanges', cidrList(v)),
+  'traffic.sidecar.istio.io/includeInboundPorts': (v) =>
+    v === '*' ? undefined : prefixed('includeInboundPorts', portList(v)),
+  'traffic.sidecar.istio.io/excludeInboundPorts': (v) => prefixed('excludeInboundPorts', portList(v)),
+  'traffic.sidecar.istio.io/excludeOutboundPorts': (v) => prefixed('excludeOutboundPorts', portList(v)),
+  'prometheus.istio.io/merge-metrics': (v) =>
+    parseGoBool(v) === undefined ? `"${v}" is not a boolean` : undefined,
+  'proxy.istio.io/config': proxyConfigProblem,
+  'sidecar.istio.io/proxyCPU': quantity,
+  'sidecar.istio.io/proxyMemory': quantity,
+  'sidecar.istio.io/proxyCPULimit': quantity,
+  'sidecar.istio.io/proxyMemoryLimit': quantity,
+  'sidecar.istio.io/userVolume': (v) => jsonMapProblem(v, 'a JSON map of volume name to Volume'),
+  'sidecar.istio.io/userVolumeMount': (v) => jsonMapProblem(v, 'a JSON map of volume name to VolumeMount'),
+};
+
+/** Go's strconv.ParseBool, which Istio uses for boolean annotations. */
+export function parseGoBool(v: string): boolean | undefined {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  return undefined;
+}
+
+function prefixed(what: string, problem: string | undefined): string | undefined {
+  return problem && `${what} invalid: ${problem}`;
+}
+
+function cidrList(v: string): string | undefined {
+  if (v === '') return undefined;
+  for (const cidr of v.split(',')) {
+    const [ip = '', bits, extra] = cidr.split('/');
+    const family = isIP(ip);
+    const max = family === 4 ? 32 : 128;
+    if (
+      family === 0 ||
+      bits === undefined ||
+      extra !== undefined ||
+      !/^\d{1,3}$/.test(bits) ||
+      Number(bits) > max
+    ) {
+      return `failed parsing cidr '${cidr}'`;
+    }
+  }
+  return undefined;
+}
+
+function portList(v: string): string | undefined {
+  for (const part of v.split(',')) {
+    const p = part.trim();
+    if (p === '') continue;
+    const problem = portProblem(p);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function portProblem(v: string): string | undefined {
+  return /^\d+$/.test(v) && Number(v) <= 65535 ? undefined : `failed parsing port "${v}"`;
+}
+
+function uint32(v: string): string | undefined {
+  return /^\d+$/.test(v) && Number(v) <= 0xffffffff ? undefined : `"${v}" is not an unsigned 32-bit integer`;
+}
+
+const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?\d+)?$/;
+function quantity(v: string): string | undefined {
+  return QUANTITY.test(v) ? undefined : `"${v}" is not a Kubernetes quantity (e.g. 100m, 128Mi)`;
+}
+
+function proxyConfigProblem(v: string): string | undefined {
+  try {
+    return isObject(yaml.load(v)) || v.trim() === '' ? undefined : 'must be a ProxyConfig map';
+  } catch (err) {
+    return `not YAML: ${errorMessage(err).split('\n')[0]}`;
+  }
+}
+
+function jsonMapProblem(v: string, what: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(v);
+    if (!isObject(parsed) || Object.values(parsed).some((x) => !isObject(x))) return `must be ${what}`;
+    return undefined;
+  } catch {
+    return `must be ${what}`;
+  }
+}

@@ -1,0 +1,170 @@
+import { readFileSync } from 'node:fs';
+import yaml from 'js-yaml';
+import { layerBundles, type PartialBundle } from '../../lib/config/bundle.ts';
+import { compileBundle, type InjectorConfig } from '../../lib/config/compile.ts';
+import { DEFAULT_BUNDLE } from '../../lib/config/default.ts';
+import { isObject, type Json, type JsonObject } from '../../lib/json.ts';
+import { CASES } from './reviews.ts';
+
+/** One of Istio's golden cases with the settings INDEX.md gives for it. */
+export interface ConformanceCase {
+  input: string;
+  golden: string;
+  layer?: PartialBundle;
+  nativeSidecars?: boolean;
+  webhook?: boolean;
+}
+
+const customTemplate = readFileSync(new URL('../fixtures/custom-template.liquid', import.meta.url), 'utf8');
+const iopValues = (file: string): JsonObject =>
+  (yaml.load(readFileSync(new URL(file, CASES), 'utf8')) as { spec: { values: JsonObject } }).spec.values;
+
+export const CONFORMANCE_CASES: ConformanceCase[] = [
+  { input: 'hello.yaml', golden: 'hello.yaml.injected' },
+  { input: 'hello.yaml', golden: 'hello-old-version.yaml.injected', nativeSidecars: false },
+  {
+    input: 'hello.yaml',
+    golden: 'hello.yaml.cni.injected',
+    layer: {
+      values: { pilot: { cni: { enabled: true, provider: 'default' } }, global: { network: 'network1' } },
+    },
+  },
+  { input: 'hello-probes.yaml', golden: 'hello-probes.yaml.injected' },
+  {
+    input: 'hello-probes-with-flag-unset-in-annotation.yaml',
+    golden: 'hello-probes-with-flag-unset-in-annotation.yaml.injected',
+  },
+  { input: 'tcp-probes.yaml', golden: 'tcp-probes.yaml.injected' },
+  {
+    input: 'merge-probers.yaml',
+    golden: 'merge-probers.yaml.injected',
+    layer: { values: { global: { proxy: { holdApplicationUntilProxyStarts: true } } } },
+  },
+  {
+    input: 'traffic-annotations.yaml',
+    golden: 'traffic-annotations.yaml.injected',
+    layer: {
+      mesh: {
+        defaultConfig: {
+          proxyMetadata: { ISTIO_META_TLS_CLIENT_KEY: '/etc/identity/client/keys/client-key.pem' },
+        },
+      },
+    },
+  },
+  { input: 'status_annotations.yaml', golden: 'status_annotations.yaml.injected' },
+  { input: 'resource_annotations.yaml', golden: 'resource_annotations.yaml.injected' },
+  { input: 'proxy-override.yaml', golden: 'proxy-override.yaml.injected' },
+  { input: 'only-proxy-container.yaml', golden: 'only-proxy-container.yaml.injected' },
+  { input: 'gateway.yaml', golden: 'gateway.yaml.injected' },
+  { input: 'native-sidecar.yaml', golden: 'native-sidecar.yaml.injected' },
+  { input: 'native-sidecar-opt-out.yaml', golden: 'native-sidecar-opt-out.yaml.injected' },
+  { input: 'multiple-templates.yaml', golden: 'multiple-templates.yaml.injected' },
+  {
+    input: 'custom-template.yaml',
+    golden: 'custom-template.yaml.injected',
+    layer: { templates: { custom: customTemplate } },
+  },
+  { input: 'hello-ignore.yaml', golden: 'hello-ignore.yaml.injected' },
+  { input: 'hello-host-network.yaml', golden: 'hello-host-network.yaml.injected' },
+  { input: 'cronjob.yaml', golden: 'cronjob.yaml.injected', webhook: false },
+  { input: 'list.yaml', golden: 'list.yaml.injected' },
+  {
+    input: 'hello-image-pull-secret.yaml',
+    golden: 'hello-multiple-image-secrets.yaml.injected',
+    layer: { values: iopValues('hello-image-secrets-in-values.iop.yaml') },
+  },
+];
+
+export function configFor(c: ConformanceCase): InjectorConfig {
+  const bundle = layerBundles(DEFAULT_BUNDLE, c.layer ?? {});
+  return compileBundle(c.nativeSidecars === false ? { ...bundle, nativeSidecars: false } : bundle, c.golden);
+}
+
+export function readDocs(name: string): JsonObject[] {
+  return yaml.loadAll(readFileSync(new URL(name, CASES), 'utf8')).filter(isObject);
+}
+
+/**
+ * Istio's `objectToPod` for the webhook path: each workload becomes the pod its controller would create
+ * (a Deployment's through a ReplicaSet `<name>-fake` with `pod-template-hash: fake`), Lists expanded.
+ */
+export function podsOf(doc: JsonObject): JsonObject[] {
+  if (doc.kind === 'List')
+    return (Array.isArray(doc.items) ? doc.items.filter(isObject) : []).flatMap(podsOf);
+  if (doc.kind === 'Pod') return [doc];
+  const meta = (doc.metadata ?? {}) as JsonObject;
+  const template = ((doc.spec as JsonObject | undefined)?.template ?? {}) as JsonObject;
+  const tmeta = { ...((template.metadata ?? {}) as JsonObject) };
+  const name = String(meta.name ?? '');
+  let owner = { apiVersion: String(doc.apiVersion), kind: String(doc.kind), name };
+  if (doc.kind === 'Deployment') {
+    owner = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-fake` };
+    tmeta.labels = { ...((tmeta.labels ?? {}) as JsonObject), 'pod-template-hash': 'fake' };
+  }
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        ...tmeta,
+        generateName: `${owner.name}-`,
+        namespace: (meta.namespace as string | undefined) ?? 'default',
+        ownerReferences: [{ ...owner, controller: true, uid: 'fake-uid' }],
+      },
+      spec: (template.spec ?? {}) as JsonObject,
+    },
+  ];
+}
+
+const QUANTITY = /^([+-]?\d+(?:\.\d+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
+const SCALE: Record<string, number> = {
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+
+/**
+ * The documented normalisation for comparing with Istio's goldens, which are Go structs re-serialised:
+ * nulls, empty maps and empty lists are dropped (Go's omitempty and our output differ only there);
+ * resource quantities are compared by value (Go prints 2000m as "2", as the API server stores it);
+ * JSON-valued annotations (`sidecar.istio.io/status`, `proxy.istio.io/overrides`) are compared parsed,
+ * with the same rules. No field with a value is ever dropped.
+ */
+export function normalise(v: Json | undefined, path: string[] = []): Json | undefined {
+  if (v === null || v === undefined) return undefined;
+  if (Array.isArray(v)) {
+    const items = v.map((x) => normalise(x, [...path, '[]'])).filter((x) => x !== undefined) as Json[];
+    return items.length ? items : undefined;
+  }
+  if (isObject(v)) {
+    const out: JsonObject = {};
+    for (const key of Object.keys(v).sort()) {
+      const x = normalise(v[key], [...path, key]);
+      if (x !== undefined) out[key] = x;
+    }
+    return Object.keys(out).length ? out : undefined;
+  }
+  const parent = path.at(-2);
+  if (typeof v === 'string' && (parent === 'limits' || parent === 'requests')) {
+    const m = QUANTITY.exec(v);
+    if (m) return Number(m[1]) * (SCALE[m[2] ?? ''] ?? 1);
+  }
+  if (typeof v === 'string' && parent === 'annotations' && (v.startsWith('{') || v.startsWith('['))) {
+    try {
+      return normalise(JSON.parse(v) as Json, [...path, 'json']) ?? null;
+    } catch {
+      return v;
+    }
+  }
+  return v;
+}
