@@ -38,7 +38,6 @@ describe('strategic merge for pods', () => {
     assert.deepEqual(strategicMerge(pod, patch), {
       spec: {
         containers: [
-          { name: 'istio-proxy', image: 'proxy' },
           {
             name: 'app',
             image: 'app:1',
@@ -52,6 +51,7 @@ describe('strategic merge for pods', () => {
               { mountPath: '/data', name: 'data' },
             ],
           },
+          { name: 'istio-proxy', image: 'proxy' },
         ],
         volumes: [
           { name: 'istio', emptyDir: { medium: 'Memory' } },
@@ -105,6 +105,16 @@ describe('strategic merge for pods', () => {
         spec: { volumes: [{ name: 'workload-socket' }] },
       },
     );
+  });
+
+  it('orders like apimachinery: patch order, with a live-only item placed before patch items it preceded live', () => {
+    const live = { spec: { volumes: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] } };
+    assert.deepEqual(strategicMerge(live, { spec: { volumes: [{ name: 'c', x: 1 }, { name: 'new' }, { name: 'a', y: 2 }] } }), {
+      spec: { volumes: [{ name: 'b' }, { name: 'c', x: 1 }, { name: 'new' }, { name: 'a', y: 2 }] },
+    });
+    assert.deepEqual(strategicMerge(live, { spec: { volumes: [{ name: 'c', x: 1 }] } }), {
+      spec: { volumes: [{ name: 'a' }, { name: 'b' }, { name: 'c', x: 1 }] },
+    });
   });
 
   it('never modifies its inputs', () => {

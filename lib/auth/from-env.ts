@@ -9,7 +9,7 @@ import { type Authorizer, createAuthorizer } from './verify.ts';
 export function authFromEnv(
   env: NodeJS.ProcessEnv,
 ): { ok: true; authorize: Authorizer | undefined; warning?: string } | { ok: false; error: string } {
-  const mode = env.OUTRIGGER_AUTH ?? 'on';
+  const mode = env.OUTRIGGER_AUTH || 'on';
   if (mode === 'off') {
     return {
       ok: true,

@@ -1,5 +1,5 @@
 import type { InjectorConfig } from '../config/compile.ts';
-import { isObject, type JsonObject } from '../json.ts';
+import { isObject } from '../json.ts';
 import type { Pod } from '../kube/types.ts';
 import type { TemplateData } from '../template/data.ts';
 import { overwriteClusterEnv } from './cluster-env.ts';
@@ -13,8 +13,8 @@ export interface FinishInput {
   data: TemplateData;
   /** The proxy env from the URL path. */
   proxyEnvs: Record<string, string>;
-  /** What the templates rendered, for the status annotation. */
-  fragments: JsonObject[];
+  /** What the templates rendered, merged: the status annotation lists its containers and volumes. */
+  rendered: Pod;
   previouslyInjected: boolean;
 }
 
@@ -53,7 +53,7 @@ export function finishPod(merged: Pod, input: FinishInput): Pod {
     metadata.labels = { ...metadata.labels, 'topology.istio.io/network': envs.ISTIO_META_NETWORK };
   metadata.annotations = {
     ...metadata.annotations,
-    [STATUS_ANNOTATION]: statusAnnotation(input.fragments, data.revision),
+    [STATUS_ANNOTATION]: statusAnnotation(input.rendered, data.revision),
     ...config.bundle.injectedAnnotations,
   };
 

@@ -1,4 +1,5 @@
-import { isObject, type Json, type JsonObject } from '../json.ts';
+import { isObject, type Json } from '../json.ts';
+import type { Pod } from '../kube/types.ts';
 
 export const STATUS_ANNOTATION = 'sidecar.istio.io/status';
 
@@ -6,24 +7,14 @@ export const STATUS_ANNOTATION = 'sidecar.istio.io/status';
  * The `sidecar.istio.io/status` record of what the templates added, in Istio's field order (a list the
  * templates did not touch is `null`). Re-injection reads it to strip the previous sidecar first.
  */
-export function statusAnnotation(fragments: JsonObject[], revision: string): string {
-  const names = (field: string): string[] | null => {
-    const out: string[] = [];
-    for (const f of fragments) {
-      const list = isObject(f.spec) ? f.spec[field] : undefined;
-      if (!Array.isArray(list)) continue;
-      for (const item of list) {
-        const name = nameOf(item);
-        if (name !== undefined && !out.includes(name)) out.push(name);
-      }
-    }
-    return out.length ? out : null;
-  };
+export function statusAnnotation(rendered: Pod, revision: string): string {
+  const names = (list: { name: string }[] | undefined) => (list?.length ? list.map((c) => c.name) : null);
+  const spec = rendered.spec ?? {};
   return JSON.stringify({
-    initContainers: names('initContainers'),
-    containers: names('containers'),
-    volumes: names('volumes'),
-    imagePullSecrets: names('imagePullSecrets'),
+    initContainers: names(spec.initContainers),
+    containers: names(spec.containers),
+    volumes: names(spec.volumes as { name: string }[] | undefined),
+    imagePullSecrets: names(spec.imagePullSecrets as { name: string }[] | undefined),
     revision: revision || 'default',
   });
 }
@@ -53,8 +44,4 @@ export function parseStatus(value: string | undefined): InjectionStatus | undefi
     volumes: list(raw.volumes),
     imagePullSecrets: list(raw.imagePullSecrets),
   };
-}
-
-function nameOf(item: Json): string | undefined {
-  return isObject(item) && typeof item.name === 'string' ? item.name : undefined;
 }

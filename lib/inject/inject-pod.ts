@@ -1,11 +1,15 @@
 import type { InjectorConfig } from '../config/compile.ts';
 import { finishPod } from '../finish/finish.ts';
-import type { JsonObject } from '../json.ts';
+import { PROXY_CONTAINER } from '../finish/reorder.ts';
+import { parseStatus, STATUS_ANNOTATION } from '../finish/status.ts';
+import { isObject, type JsonObject } from '../json.ts';
 import type { Pod } from '../kube/types.ts';
+import { moveProxyToInit, reapplyOverrides, reinsertRecordedOverrides } from '../merge/overrides.ts';
 import { strategicMerge } from '../merge/strategic.ts';
 import { createPatch, type PatchOperation } from '../patch/create-patch.ts';
 import { type Decision, decide } from '../policy/decide.ts';
 import { buildTemplateData, type RequestContext } from '../template/data.ts';
+import { DEFAULT_PROXY_CONFIG } from '../template/proxy-config.ts';
 import { renderTemplate } from '../template/render.ts';
 import { selectTemplates } from '../template/select.ts';
 import { validateAnnotations } from '../validate/annotations.ts';
@@ -42,7 +46,10 @@ export function injectPod(input: Pod, config: InjectorConfig, ctx: InjectContext
   if (!decision.inject) return { decision, templates: [], pod: original, patch: [] };
 
   validateAnnotations(original.metadata?.annotations);
-  const templatePod = stripPreviousInjection(original);
+  const previous = parseStatus(original.metadata?.annotations?.[STATUS_ANNOTATION]);
+  const templatePod = previous
+    ? reinsertRecordedOverrides(stripPreviousInjection(original, previous, meshStatusPort(bundle.mesh)))
+    : original;
   const data = buildTemplateData(templatePod, config, ctx);
   const templates = selectTemplates(
     templatePod,
@@ -52,16 +59,22 @@ export function injectPod(input: Pod, config: InjectorConfig, ctx: InjectContext
   );
   const fragments = templates.map((name) => renderTemplate(config, name, data));
 
-  let merged = original as JsonObject;
-  for (const fragment of fragments) merged = strategicMerge(merged, fragment) as JsonObject;
-  const pod = finishPod(merged as Pod, {
-    config,
-    data,
-    proxyEnvs: ctx.proxyEnvs,
-    fragments,
-    previouslyInjected: templatePod !== original,
-  });
+  // What the templates added on their own (status, overrides) and the pod with them merged in.
+  let rendered: Pod = {};
+  let merged: Pod = original;
+  for (const fragment of fragments) {
+    rendered = strategicMerge(rendered, fragment) as Pod;
+    if (rendered.spec?.initContainers?.some((c) => c.name === PROXY_CONTAINER)) merged = moveProxyToInit(merged, PROXY_CONTAINER);
+    merged = strategicMerge(merged, fragment) as Pod;
+  }
+  merged = reapplyOverrides(merged, original, rendered.spec ?? {}, previous);
+  const pod = finishPod(merged, { config, data, proxyEnvs: ctx.proxyEnvs, rendered, previouslyInjected: previous !== undefined });
   return { decision, templates, pod, patch: createPatch(original, pod) };
+}
+
+function meshStatusPort(mesh: JsonObject): string {
+  const configured = isObject(mesh.defaultConfig) ? mesh.defaultConfig.statusPort : undefined;
+  return String(configured ?? DEFAULT_PROXY_CONFIG.statusPort);
 }
 
 /** Fills the request namespace and drops managedFields (large, and never ours to change). */

@@ -1,19 +1,20 @@
-import { parseStatus, STATUS_ANNOTATION } from '../finish/status.ts';
+import { type InjectionStatus, STATUS_ANNOTATION } from '../finish/status.ts';
 import type { Pod } from '../kube/types.ts';
 
 /**
- * The pod as templates should see it: without a previous injection (the containers its status
- * annotation lists, and the annotation itself), so re-injecting an injected pod renders the same sidecar
- * as the first time.
+ * The pod as templates should see it on re-injection: without what the previous injection added (the
+ * containers its status annotation lists, the annotation itself, and the metrics annotations that
+ * point at the agent), so re-injecting renders the same sidecar as the first injection did.
  */
-export function stripPreviousInjection(pod: Pod): Pod {
-  const annotations = pod.metadata?.annotations;
-  const status = parseStatus(annotations?.[STATUS_ANNOTATION]);
-  if (!status || !annotations) return pod;
-  const { [STATUS_ANNOTATION]: _, ...rest } = annotations;
+export function stripPreviousInjection(pod: Pod, status: InjectionStatus, statusPort: string): Pod {
+  const { [STATUS_ANNOTATION]: _, ...annotations } = pod.metadata?.annotations ?? {};
+  if (annotations['prometheus.io/port'] === statusPort) {
+    delete annotations['prometheus.io/port'];
+    delete annotations['prometheus.io/path'];
+    delete annotations['prometheus.io/scrape'];
+  }
   const spec = { ...pod.spec };
   if (spec.containers) spec.containers = spec.containers.filter((c) => !status.containers.includes(c.name));
-  if (spec.initContainers)
-    spec.initContainers = spec.initContainers.filter((c) => !status.initContainers.includes(c.name));
-  return { ...pod, metadata: { ...pod.metadata, annotations: rest }, spec };
+  if (spec.initContainers) spec.initContainers = spec.initContainers.filter((c) => !status.initContainers.includes(c.name));
+  return { ...pod, metadata: { ...pod.metadata, annotations }, spec };
 }

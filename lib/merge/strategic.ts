@@ -7,8 +7,7 @@ import { isObject, type Json, type JsonObject } from '../json.ts';
  * replace` on a map replaces it, `$patch: delete` on a list item removes the item with that key, and a
  * list item `{$patch: replace}` replaces the whole list.
  *
- * Merged lists keep Istio's order: items only in the patch first (in patch order), then the original
- * items, with those named in the patch merged in place.
+ * Merged lists are ordered as apimachinery orders them (see mergeSorted).
  */
 export function strategicMerge(original: Json, patch: Json, path = ''): Json {
   if (!isObject(patch)) return patch;
@@ -65,31 +64,57 @@ function mergeList(original: Json[], patch: Json[], key: string, listPath: strin
     return listWithoutDirectives(patch.filter((p) => !(isObject(p) && p.$patch === 'replace')));
   }
   const keyOf = (item: Json): Json | undefined => (isObject(item) ? item[key] : undefined);
-  const patchByKey = new Map<Json | undefined, JsonObject>();
+  const serverOrder = original.map(keyOf);
   const deleted = new Set<Json | undefined>();
-  const patchOnly: Json[] = [];
-  const originalKeys = new Set(original.map(keyOf));
+  // Patch items in patch order, each merged with its live counterpart (and with earlier duplicates).
+  const patchItems: Json[] = [];
+  const patchIndex = new Map<Json | undefined, number>();
   for (const item of patch) {
     if (!isObject(item)) continue;
     const k = keyOf(item);
     if (item.$patch === 'delete') {
       deleted.add(k);
-    } else if (originalKeys.has(k) && k !== undefined) {
-      const prev = patchByKey.get(k);
-      patchByKey.set(k, prev ? (strategicMerge(prev, item) as JsonObject) : item);
+      continue;
+    }
+    const seen = k === undefined ? undefined : patchIndex.get(k);
+    if (seen !== undefined) {
+      patchItems[seen] = strategicMerge(patchItems[seen] as Json, item, path);
     } else {
-      const i = patchOnly.findIndex((p) => keyOf(p) === k && k !== undefined);
-      if (i >= 0) patchOnly[i] = strategicMerge(patchOnly[i] as Json, item, path);
-      else patchOnly.push(strategicMerge(null, item, path));
+      const live = k === undefined ? undefined : original.find((o) => keyOf(o) === k);
+      patchIndex.set(k, patchItems.length);
+      patchItems.push(strategicMerge(live ?? null, item, path));
     }
   }
-  const merged = original
-    .filter((item) => !deleted.has(keyOf(item)))
-    .map((item) => {
-      const p = patchByKey.get(keyOf(item));
-      return p ? strategicMerge(item, p, path) : item;
-    });
-  return [...patchOnly.filter((item) => !deleted.has(keyOf(item))), ...merged];
+  const serverOnly = original.filter((o) => !deleted.has(keyOf(o)) && !patchIndex.has(keyOf(o)));
+  return mergeSorted(
+    serverOnly,
+    patchItems.filter((p) => !deleted.has(keyOf(p))),
+    (item) => {
+      const k = keyOf(item);
+      return k === undefined ? -1 : serverOrder.indexOf(k);
+    },
+  );
+}
+
+/**
+ * apimachinery's `mergeSortedSlice`: live-only items are woven into the patch items, keeping both
+ * relative orders; a live item goes first only when both are in the live list and it came first there.
+ * So items new in the patch come before the live ones, and known items keep their live order.
+ */
+function mergeSorted(left: Json[], right: Json[], liveIndex: (item: Json) => number): Json[] {
+  const out: Json[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < left.length || j < right.length) {
+    if (j >= right.length) out.push(left[i++] as Json);
+    else if (i >= left.length) out.push(right[j++] as Json);
+    else {
+      const li = liveIndex(left[i] as Json);
+      const ri = liveIndex(right[j] as Json);
+      out.push(li >= 0 && ri >= 0 && li < ri ? (left[i++] as Json) : (right[j++] as Json));
+    }
+  }
+  return out;
 }
 
 function withoutDirectives(o: JsonObject): JsonObject {

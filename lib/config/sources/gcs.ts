@@ -17,8 +17,9 @@ export function createGcsStore(settings: StoreSettings): BundleStore<ObjectRef> 
         new Storage({
           apiEndpoint: settings.gcsEndpoint,
           timeout: settings.timeoutMs,
-          // One retry, as for AWS: a config fetch must fit inside the webhook's timeout.
-          retryOptions: { maxRetries: 1 },
+          // One quick retry, as for AWS: a cold fetch must fit inside the webhook's timeout, and the
+          // client's default pause before a retry is 1-2 s.
+          retryOptions: { maxRetries: 1, maxRetryDelay: 0.2 },
         }),
     ));
 

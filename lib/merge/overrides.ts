@@ -1,0 +1,99 @@
+import { InjectionError } from '../errors.ts';
+import { isObject, type JsonObject } from '../json.ts';
+import type { Container, Pod } from '../kube/types.ts';
+import type { InjectionStatus } from '../finish/status.ts';
+import { strategicMerge } from './strategic.ts';
+
+export const OVERRIDES_ANNOTATION = 'proxy.istio.io/overrides';
+/** `image: auto` on a user's istio-proxy means "keep the injected image". */
+const AUTO_IMAGE = 'auto';
+
+interface ContainerLists {
+  containers?: Container[];
+  initContainers?: Container[];
+}
+
+/**
+ * Istio's user overrides: a pod may declare its own `istio-proxy` (or `istio-init`, or any container a
+ * template renders); its fields win over the template's. After the templates merged, each such user
+ * container is merged over the injected one again, and on first injection the overrides are recorded
+ * in `proxy.istio.io/overrides` so a later re-injection (which strips the injected containers) can
+ * re-apply them.
+ */
+export function reapplyOverrides(
+  merged: Pod,
+  original: Pod,
+  rendered: ContainerLists,
+  previous: InjectionStatus | undefined,
+): Pod {
+  const recorded = parseOverrides(original.metadata?.annotations?.[OVERRIDES_ANNOTATION]);
+  const applied: Required<ContainerLists> = { containers: [], initContainers: [] };
+  let pod = merged;
+  for (const list of ['containers', 'initContainers'] as const) {
+    for (const c of rendered[list] ?? []) {
+      if (previous?.[list].includes(c.name)) continue;
+      const match = findIn(recorded[list], c.name) ?? userContainer(original, c.name);
+      if (!match) continue;
+      const { image, ...rest } = match;
+      const overlay = (image === AUTO_IMAGE ? rest : match) as Container;
+      applied[list].push(overlay);
+      pod = strategicMerge(pod, { spec: { [list]: [overlay] } }) as Pod;
+    }
+  }
+  if (!previous && (applied.containers.length || applied.initContainers.length)) {
+    const record: JsonObject = {};
+    if (applied.containers.length) record.containers = applied.containers;
+    if (applied.initContainers.length) record.initContainers = applied.initContainers;
+    pod = { ...pod, metadata: { ...pod.metadata, annotations: { ...pod.metadata?.annotations, [OVERRIDES_ANNOTATION]: JSON.stringify(record) } } };
+  }
+  return pod;
+}
+
+/**
+ * With native sidecars istio-proxy is an init container, but a pod (or an earlier classic injection)
+ * may have it among the containers: it moves to the init containers before the template merges into it.
+ */
+export function moveProxyToInit(pod: Pod, name: string): Pod {
+  const c = pod.spec?.containers?.find((x) => x.name === name);
+  if (!c) return pod;
+  return {
+    ...pod,
+    spec: {
+      ...pod.spec,
+      containers: pod.spec?.containers?.filter((x) => x !== c),
+      initContainers: [...(pod.spec?.initContainers ?? []), c],
+    },
+  };
+}
+
+/** Re-injection strips what the previous injection added; overrides recorded then come back here. */
+export function reinsertRecordedOverrides(pod: Pod): Pod {
+  const recorded = parseOverrides(pod.metadata?.annotations?.[OVERRIDES_ANNOTATION]);
+  const spec = { ...pod.spec };
+  for (const list of ['containers', 'initContainers'] as const) {
+    const missing = (recorded[list] ?? []).filter((c) => !spec[list]?.some((x) => x.name === c.name));
+    if (missing.length) spec[list] = [...(spec[list] ?? []), ...missing];
+  }
+  return { ...pod, spec };
+}
+
+function parseOverrides(value: string | undefined): ContainerLists {
+  if (value === undefined) return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(value);
+  } catch {
+    throw new InjectionError('bad-annotation', `invalid annotation ${OVERRIDES_ANNOTATION}: not JSON`);
+  }
+  if (!isObject(raw)) throw new InjectionError('bad-annotation', `invalid annotation ${OVERRIDES_ANNOTATION}: not a map`);
+  const list = (v: unknown) => (Array.isArray(v) ? (v.filter((c) => isObject(c) && typeof c.name === 'string') as Container[]) : []);
+  return { containers: list(raw.containers), initContainers: list(raw.initContainers) };
+}
+
+function findIn(list: Container[] | undefined, name: string): Container | undefined {
+  return list?.find((c) => c.name === name);
+}
+
+function userContainer(pod: Pod, name: string): Container | undefined {
+  return findIn(pod.spec?.containers, name) ?? findIn(pod.spec?.initContainers, name);
+}
