@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Deploys Outrigger as a 2nd-gen Cloud Function (a Cloud Run service underneath), with a runtime service
+# account that can read the config and the caller-auth hashes and nothing else.
+#
+#   PROJECT=my-project REGION=europe-west1 AUTH_KEYS_SECRET=outrigger-auth-keys \
+#   CONFIG=gs://my-bucket/outrigger/bundle.yaml infra/gcp/deploy.sh
+#
+# PROJECT           required
+# REGION            default europe-west1
+# NAME              function name, default outrigger
+# AUTH_KEYS_SECRET  Secret Manager secret holding OUTRIGGER_AUTH_KEYS ({"<cluster>":"sha256:<hex>"}); required
+#                   unless AUTH=off
+# AUTH              on (default) or off
+# CONFIG            OUTRIGGER_CONFIG; gs://bucket/object for a bundle in Cloud Storage. Empty: the embedded
+#                   default profile.
+# CONFIG_SECRET     instead of CONFIG: a Secret Manager secret holding the bundle, mounted as a file
+# MIN_INSTANCES     default 0; 1 keeps one instance warm (no cold start on the first pod, billed idle)
+# MAX_INSTANCES     default 20
+# REVISION          OUTRIGGER_REVISION, the istio.io/rev served; default ""
+set -euo pipefail
+
+: "${PROJECT:?set PROJECT to the Google Cloud project id}"
+REGION=${REGION:-europe-west1}
+NAME=${NAME:-outrigger}
+AUTH=${AUTH:-on}
+SA_NAME="${NAME}-injector"
+SA="${SA_NAME}@${PROJECT}.iam.gserviceaccount.com"
+if [[ $AUTH != off && -z ${AUTH_KEYS_SECRET:-} ]]; then
+  echo "set AUTH_KEYS_SECRET to the secret holding OUTRIGGER_AUTH_KEYS (or AUTH=off for a private endpoint)" >&2
+  exit 2
+fi
+
+cd "$(dirname "$0")/../.."
+npm run build
+
+# The uploaded source: the bundle and a package.json naming only the framework, which the Cloud Build
+# buildpack installs. Everything else is inside dist/gcp.js.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/source"
+cp dist/gcp.js "$work/source/gcp.js"
+cp infra/gcp/package.json "$work/source/package.json"
+
+# Runtime identity: its own service account, granted read access to exactly what it needs.
+if ! gcloud iam service-accounts describe "$SA" --project "$PROJECT" >/dev/null 2>&1; then
+  gcloud iam service-accounts create "$SA_NAME" --project "$PROJECT" --display-name "Outrigger sidecar injector"
+fi
+member="serviceAccount:$SA"
+secrets=()
+if [[ -n ${AUTH_KEYS_SECRET:-} ]]; then
+  gcloud secrets add-iam-policy-binding "$AUTH_KEYS_SECRET" --project "$PROJECT" \
+    --member "$member" --role roles/secretmanager.secretAccessor
+  secrets+=("OUTRIGGER_AUTH_KEYS=${AUTH_KEYS_SECRET}:latest")
+fi
+if [[ -n ${CONFIG_SECRET:-} ]]; then
+  gcloud secrets add-iam-policy-binding "$CONFIG_SECRET" --project "$PROJECT" \
+    --member "$member" --role roles/secretmanager.secretAccessor
+  secrets+=("/etc/outrigger/bundle.yaml=${CONFIG_SECRET}:latest")
+  CONFIG=/etc/outrigger/bundle.yaml
+fi
+if [[ ${CONFIG:-} == gs://* ]]; then
+  bucket=${CONFIG#gs://}
+  object=${bucket#*/}
+  bucket=${bucket%%/*}
+  # One object, not the bucket: an IAM condition on the object's resource name (needs uniform
+  # bucket-level access, which conditions require).
+  gcloud storage buckets add-iam-policy-binding "gs://$bucket" \
+    --member "$member" --role roles/storage.objectViewer \
+    --condition "expression=resource.name == 'projects/_/buckets/${bucket}/objects/${object}',title=outrigger-config-read"
+fi
+
+# JSON values hold commas, which --set-env-vars would split; a YAML file does not.
+cat >"$work/env.yaml" <<ENV
+OUTRIGGER_CONFIG: '${CONFIG:-}'
+OUTRIGGER_CONFIG_TTL: '${CONFIG_TTL:-60}'
+OUTRIGGER_CONFIG_MAX_STALE: '${CONFIG_MAX_STALE:-86400}'
+OUTRIGGER_ON_CONFIG_ERROR: '${ON_CONFIG_ERROR:-deny}'
+OUTRIGGER_AUTH: '${AUTH}'
+OUTRIGGER_REVISION: '${REVISION:-}'
+NODE_ENV: production
+ENV
+
+secret_flags=()
+if ((${#secrets[@]})); then secret_flags=(--set-secrets "$(IFS=,; echo "${secrets[*]}")"); fi
+
+# --allow-unauthenticated: API servers cannot present Google identity tokens; the function checks
+# callers itself. One vCPU lets an instance take a burst of pod creations at once (concurrency needs
+# a whole CPU), so a rollout costs one cold start, not one per pod.
+gcloud functions deploy "$NAME" --gen2 \
+  --project "$PROJECT" --region "$REGION" \
+  --runtime nodejs20 --entry-point inject --trigger-http --allow-unauthenticated \
+  --source "$work/source" \
+  --service-account "$SA" \
+  --memory 256Mi --cpu 1 --concurrency 80 --timeout 10s \
+  --min-instances "${MIN_INSTANCES:-0}" --max-instances "${MAX_INSTANCES:-20}" \
+  --env-vars-file "$work/env.yaml" \
+  "${secret_flags[@]}"
+
+url=$(gcloud functions describe "$NAME" --gen2 --project "$PROJECT" --region "$REGION" --format 'value(serviceConfig.uri)')
+echo "deployed: $url"
+echo "webhook:  node dist/cli.js webhook-config --url $url/inject/cluster/<id>/key/<secret>/net/<network>"
