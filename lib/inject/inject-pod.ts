@@ -4,7 +4,12 @@ import { PROXY_CONTAINER } from '../finish/reorder.ts';
 import { parseStatus, STATUS_ANNOTATION } from '../finish/status.ts';
 import { isObject, type JsonObject } from '../json.ts';
 import type { Pod } from '../kube/types.ts';
-import { moveProxyToInit, reapplyOverrides, reinsertRecordedOverrides } from '../merge/overrides.ts';
+import {
+  adjustInitContainerUser,
+  moveProxyToInit,
+  reapplyOverrides,
+  reinsertRecordedOverrides,
+} from '../merge/overrides.ts';
 import { strategicMerge } from '../merge/strategic.ts';
 import { createPatch, type PatchOperation } from '../patch/create-patch.ts';
 import { type Decision, decide } from '../policy/decide.ts';
@@ -68,6 +73,8 @@ export function injectPod(input: Pod, config: InjectorConfig, ctx: InjectContext
     merged = strategicMerge(merged, fragment) as Pod;
   }
   merged = reapplyOverrides(merged, original, rendered.spec ?? {}, previous);
+  const interceptionMode = original.metadata?.annotations?.['sidecar.istio.io/interceptionMode'] ?? String(data.proxyConfig.interceptionMode);
+  merged = adjustInitContainerUser(merged, original, interceptionMode);
   const pod = finishPod(merged, { config, data, proxyEnvs: ctx.proxyEnvs, rendered, previouslyInjected: previous !== undefined });
   return { decision, templates, pod, patch: createPatch(original, pod) };
 }

@@ -2,6 +2,7 @@ import { InjectionError } from '../errors.ts';
 import { isObject, type JsonObject } from '../json.ts';
 import type { Container, Pod } from '../kube/types.ts';
 import type { InjectionStatus } from '../finish/status.ts';
+import { mapContainers } from '../kube/map-containers.ts';
 import { strategicMerge } from './strategic.ts';
 
 export const OVERRIDES_ANNOTATION = 'proxy.istio.io/overrides';
@@ -31,8 +32,9 @@ export function reapplyOverrides(
   let pod = merged;
   for (const list of ['containers', 'initContainers'] as const) {
     for (const c of rendered[list] ?? []) {
-      if (previous?.[list].includes(c.name)) continue;
-      const match = findIn(recorded[list], c.name) ?? userContainer(original, c.name);
+      // A container the previous injection added is the old template's output, not the user's: only
+      // an override recorded at that time is re-applied to it.
+      const match = findIn(recorded[list], c.name) ?? (previous?.[list].includes(c.name) ? undefined : userContainer(original, c.name));
       if (!match) continue;
       const { image, ...rest } = match;
       const overlay = (image === AUTO_IMAGE ? rest : match) as Container;
@@ -96,4 +98,35 @@ function findIn(list: Container[] | undefined, name: string): Container | undefi
 
 function userContainer(pod: Pod, name: string): Container | undefined {
   return findIn(pod.spec?.containers, name) ?? findIn(pod.spec?.initContainers, name);
+}
+
+/**
+ * When the user's istio-proxy runs as another uid/gid, traffic capture must exclude that uid instead of
+ * 1337: the iptables `-u` argument follows it, and so does istio-validation (CNI), which runs as the
+ * proxy does. In TPROXY mode the proxy needs root, whatever the override says.
+ */
+export function adjustInitContainerUser(pod: Pod, original: Pod, interceptionMode: string): Pod {
+  const user = userContainer(original, 'istio-proxy');
+  const security = isObject(user?.securityContext) ? user.securityContext : {};
+  const uid = typeof security.runAsUser === 'number' ? security.runAsUser : undefined;
+  const gid = typeof security.runAsGroup === 'number' ? security.runAsGroup : undefined;
+  if (uid === undefined && gid === undefined) return pod;
+  const adjust = (c: Container): Container => {
+    if (interceptionMode === 'TPROXY') {
+      return c.name === 'istio-proxy' ? { ...c, securityContext: { ...(c.securityContext as JsonObject), runAsUser: 0 } } : c;
+    }
+    if (c.name !== 'istio-init' && c.name !== 'istio-validation') return c;
+    const out: Container = { ...c };
+    if (Array.isArray(c.args) && uid !== undefined && uid !== 0) {
+      out.args = c.args.map((a, i, all) => (i > 0 && all[i - 1] === '-u' ? String(uid) : a));
+    }
+    if (c.name === 'istio-validation') {
+      const sc: JsonObject = { ...(c.securityContext as JsonObject) };
+      if (uid !== undefined) sc.runAsUser = uid;
+      if (gid !== undefined) sc.runAsGroup = gid;
+      out.securityContext = sc;
+    }
+    return out;
+  };
+  return mapContainers(pod, adjust);
 }

@@ -17,9 +17,9 @@ export function createGcsStore(settings: StoreSettings): BundleStore<ObjectRef> 
         new Storage({
           apiEndpoint: settings.gcsEndpoint,
           timeout: settings.timeoutMs,
-          // One quick retry, as for AWS: a cold fetch must fit inside the webhook's timeout, and the
-          // client's default pause before a retry is 1-2 s.
-          retryOptions: { maxRetries: 1, maxRetryDelay: 0.2 },
+          // One retry after at most 1 s (the client's default pause is 1-2 s; its upload retrier
+          // rejects less than 1 s), as for AWS: a cold fetch must fit inside the webhook's timeout.
+          retryOptions: { maxRetries: 1, maxRetryDelay: 1 },
         }),
     ));
 
