@@ -1,6 +1,7 @@
 import type { InjectorConfig } from '../config/compile.ts';
 import { errorMessage, InjectionError } from '../errors.ts';
-import { injectPod } from '../inject/inject-pod.ts';
+import { type InjectContext, injectPod } from '../inject/inject-pod.ts';
+import type { CachedInjection, InjectionCache } from '../inject/result-cache.ts';
 import type { JsonObject } from '../json.ts';
 import type { Pod } from '../kube/types.ts';
 import { workloadOf } from '../kube/workload.ts';
@@ -35,6 +36,8 @@ export interface ReviewSettings {
    * review naming the source and the cause; `allow` admits the pod uninjected, with a warning saying why.
    */
   onConfigUnavailable?: 'deny' | 'allow';
+  /** Results of earlier reviews, so replicas of one workload cost one injection. */
+  cache?: InjectionCache;
 }
 
 /**
@@ -71,11 +74,12 @@ export async function handleReview(
     const proxyEnvs = parseInjectEnvs(path);
     const config = await settings.config(proxyEnvs.ISTIO_META_CLUSTER_ID ?? '');
     outcome.configVersion = config.version;
-    const result = injectPod(req.object as Pod, config, {
-      namespace: req.namespace,
-      proxyEnvs,
-      revision: settings.revision,
-    });
+    const result = injectCached(
+      req.object as Pod,
+      config,
+      { namespace: req.namespace, proxyEnvs, revision: settings.revision },
+      settings.cache,
+    );
     outcome.reason = result.decision.reason;
     outcome.templates = result.templates;
     if (!result.decision.inject) {
@@ -83,7 +87,7 @@ export async function handleReview(
       return answer({ allowed: true });
     }
     outcome.result = 'injected';
-    return answer({ allowed: true, patch: Buffer.from(JSON.stringify(result.patch)).toString('base64') });
+    return answer({ allowed: true, patch: result.patch });
   } catch (err) {
     outcome.result = 'failed';
     outcome.reason = errorMessage(err);
@@ -94,6 +98,26 @@ export async function handleReview(
     }
     return answer({ allowed: false, message: outcome.reason });
   }
+}
+
+/** injectPod, answered from the cache when an identical pod (but for its identity) was injected before. */
+function injectCached(
+  pod: Pod,
+  config: InjectorConfig,
+  ctx: InjectContext,
+  cache: InjectionCache | undefined,
+): CachedInjection {
+  const key = cache?.key(pod, config, ctx);
+  const hit = key === undefined ? undefined : cache?.get(key);
+  if (hit) return hit;
+  const result = injectPod(pod, config, ctx);
+  const fresh = {
+    decision: result.decision,
+    templates: result.templates,
+    patch: Buffer.from(JSON.stringify(result.patch)).toString('base64'),
+  };
+  if (key !== undefined) cache?.set(key, fresh);
+  return fresh;
 }
 
 /** The answer to a body that is not a review at all: v1beta1 shape with an empty uid, as Istio answers. */

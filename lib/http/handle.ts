@@ -7,6 +7,7 @@ import {
 import { bearerToken } from '../auth/bearer.ts';
 import { takePathKey } from '../auth/path-key.ts';
 import type { Authorizer } from '../auth/verify.ts';
+import { InjectionCache } from '../inject/result-cache.ts';
 import { parseInjectEnvs } from '../path/params.ts';
 
 /** An HTTP request as every platform can give it: header names lower-case, the body as raw bytes. */
@@ -55,6 +56,8 @@ export interface HandlerOptions extends ReviewSettings {
  */
 export function createHandler(options: HandlerOptions): (req: HttpRequest) => Promise<HttpResponse> {
   const now = options.now ?? performance.now.bind(performance);
+  // One cache per handler (per warm instance): replicas of a workload are injected once.
+  const settings = { cache: new InjectionCache(), ...options };
   return async (req) => {
     const start = now();
     // Probes are not logged: they carry nothing and would outnumber the reviews.
@@ -104,7 +107,7 @@ export function createHandler(options: HandlerOptions): (req: HttpRequest) => Pr
     let result: Awaited<ReturnType<typeof handleReview>>;
     try {
       const review = req.parsedBody !== undefined ? req.parsedBody : JSON.parse(body.toString('utf8'));
-      result = await handleReview(review, path, options);
+      result = await handleReview(review, path, settings);
     } catch (err) {
       // Only JSON.parse throws here: handleReview answers every other failure itself.
       result = unreadableReview(`request body is not JSON: ${(err as Error).message}`);

@@ -69,13 +69,22 @@ export function injectPod(input: Pod, config: InjectorConfig, ctx: InjectContext
   let merged: Pod = original;
   for (const fragment of fragments) {
     rendered = strategicMerge(rendered, fragment) as Pod;
-    if (rendered.spec?.initContainers?.some((c) => c.name === PROXY_CONTAINER)) merged = moveProxyToInit(merged, PROXY_CONTAINER);
+    if (rendered.spec?.initContainers?.some((c) => c.name === PROXY_CONTAINER))
+      merged = moveProxyToInit(merged, PROXY_CONTAINER);
     merged = strategicMerge(merged, fragment) as Pod;
   }
   merged = reapplyOverrides(merged, original, rendered.spec ?? {}, previous);
-  const interceptionMode = original.metadata?.annotations?.['sidecar.istio.io/interceptionMode'] ?? String(data.proxyConfig.interceptionMode);
+  const interceptionMode =
+    original.metadata?.annotations?.['sidecar.istio.io/interceptionMode'] ??
+    String(data.proxyConfig.interceptionMode);
   merged = adjustInitContainerUser(merged, original, interceptionMode);
-  const pod = finishPod(merged, { config, data, proxyEnvs: ctx.proxyEnvs, rendered, previouslyInjected: previous !== undefined });
+  const pod = finishPod(merged, {
+    config,
+    data,
+    proxyEnvs: ctx.proxyEnvs,
+    rendered,
+    previouslyInjected: previous !== undefined,
+  });
   return { decision, templates, pod, patch: createPatch(original, pod) };
 }
 

@@ -15,6 +15,7 @@ export function stripPreviousInjection(pod: Pod, status: InjectionStatus, status
   }
   const spec = { ...pod.spec };
   if (spec.containers) spec.containers = spec.containers.filter((c) => !status.containers.includes(c.name));
-  if (spec.initContainers) spec.initContainers = spec.initContainers.filter((c) => !status.initContainers.includes(c.name));
+  if (spec.initContainers)
+    spec.initContainers = spec.initContainers.filter((c) => !status.initContainers.includes(c.name));
   return { ...pod, metadata: { ...pod.metadata, annotations }, spec };
 }

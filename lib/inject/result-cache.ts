@@ -1,0 +1,91 @@
+import type { InjectorConfig } from '../config/compile.ts';
+import type { Pod } from '../kube/types.ts';
+import type { InjectContext, InjectOutcome } from './inject-pod.ts';
+
+/** Metadata the API server sets per object; replicas of one workload differ only here. */
+const PER_OBJECT_FIELDS = [
+  'name',
+  'uid',
+  'resourceVersion',
+  'creationTimestamp',
+  'generation',
+  'managedFields',
+  'selfLink',
+];
+
+/** Pods larger than this are not worth keeping a copy of as a key. */
+const MAX_KEY_LENGTH = 64 * 1024;
+
+export type CachedInjection = Pick<InjectOutcome, 'decision' | 'templates'> & { patch: string };
+
+/**
+ * Remembers injection results so the replicas of one workload cost one render. The key is everything
+ * the result can depend on: config version, request context and the pod, minus the per-object
+ * metadata, which is dropped only when no template reads it and the workload does not come from the
+ * pod's own name. So a hit returns exactly the bytes a fresh injection would give. Bounded LRU.
+ */
+export class InjectionCache {
+  private readonly entries = new Map<string, CachedInjection>();
+  readonly stats = { hits: 0, misses: 0 };
+  private readonly volatileReads = new WeakMap<InjectorConfig, boolean>();
+
+  constructor(private readonly maxEntries = 512) {}
+
+  key(pod: Pod, config: InjectorConfig, ctx: InjectContext): string | undefined {
+    const meta = pod.metadata ?? {};
+    const fromController =
+      !!meta.generateName && (meta.ownerReferences ?? []).some((r) => r.controller === true);
+    let keyed: Pod = pod;
+    if (fromController && !this.templatesReadObjectMeta(config)) {
+      const trimmed = { ...meta };
+      for (const f of PER_OBJECT_FIELDS) delete trimmed[f];
+      keyed = { ...pod, metadata: trimmed };
+    }
+    const key = JSON.stringify([
+      config.version,
+      ctx.namespace,
+      ctx.revision,
+      ctx.proxyEnvs,
+      ctx.nativeSidecars ?? null,
+      keyed,
+    ]);
+    return key.length <= MAX_KEY_LENGTH ? key : undefined;
+  }
+
+  get(key: string): CachedInjection | undefined {
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.stats.hits++;
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+    } else {
+      this.stats.misses++;
+    }
+    return hit;
+  }
+
+  set(key: string, value: CachedInjection): void {
+    this.entries.set(key, value);
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+
+  /** Does any template read the pod's per-object metadata (or the pod/metadata as a whole)? */
+  private templatesReadObjectMeta(config: InjectorConfig): boolean {
+    let reads = this.volatileReads.get(config);
+    if (reads === undefined) {
+      reads = [...config.templates.values()].some((t) =>
+        config.engine.globalVariableSegmentsSync(t).some((segments) => {
+          if (segments[0] !== 'pod') return false;
+          const [, second, third] = segments;
+          if (typeof second !== 'string' || (second === 'metadata' && typeof third !== 'string')) return true;
+          return second === 'metadata' && PER_OBJECT_FIELDS.includes(third as string);
+        }),
+      );
+      this.volatileReads.set(config, reads);
+    }
+    return reads;
+  }
+}

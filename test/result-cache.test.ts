@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { handleReview } from '../lib/admission/handle-review.ts';
+import { layerBundles } from '../lib/config/bundle.ts';
+import { compileBundle, type InjectorConfig } from '../lib/config/compile.ts';
+import { DEFAULT_BUNDLE } from '../lib/config/default.ts';
+import { InjectionCache } from '../lib/inject/result-cache.ts';
+import { deploymentPod, review } from './support/reviews.ts';
+
+const config = compileBundle(DEFAULT_BUNDLE, 'default');
+
+/** A replica as the API server sends it: same template, its own uid and timestamps. */
+function replica(i: number, name = 'hello') {
+  const pod = deploymentPod(name);
+  return {
+    ...pod,
+    metadata: { ...pod.metadata, uid: `pod-uid-${i}`, creationTimestamp: `2026-11-21T00:00:0${i % 10}Z` },
+  };
+}
+
+async function answer(pod: unknown, cfg: InjectorConfig, cache?: InjectionCache, path = '/inject') {
+  const { review: out } = await handleReview(
+    review(pod, { uid: `req-${JSON.stringify(pod).length}` }),
+    path,
+    {
+      revision: '',
+      config: async () => cfg,
+      cache,
+    },
+  );
+  return JSON.stringify(out);
+}
+
+describe('injection result cache', () => {
+  it('replicas of one workload cost one injection, with byte-identical answers', async () => {
+    const cache = new InjectionCache();
+    const pods = [
+      ...Array.from({ length: 20 }, (_, i) => replica(i)),
+      deploymentPod('other'),
+      replica(99, 'third'),
+    ];
+    for (const pod of pods) assert.equal(await answer(pod, config, cache), await answer(pod, config));
+    assert.deepEqual(cache.stats, { hits: 19, misses: 3 });
+  });
+
+  it('keys on everything else: namespace, URL path, config version, annotations', async () => {
+    const cache = new InjectionCache();
+    const variants: [unknown, InjectorConfig, string][] = [
+      [replica(1), config, '/inject'],
+      [replica(1), config, '/inject/cluster/c2/net/n2'],
+      [{ ...replica(1), metadata: { ...replica(1).metadata, namespace: 'shop' } }, config, '/inject'],
+      [deploymentPod('hello', { annotations: { 'sidecar.istio.io/logLevel': 'debug' } }), config, '/inject'],
+      [
+        replica(1),
+        compileBundle(layerBundles(DEFAULT_BUNDLE, { values: { global: { tag: '1.2.3' } } }), 'v2'),
+        '/inject',
+      ],
+    ];
+    const answers = new Set<string>();
+    for (const [pod, cfg, path] of variants) {
+      const cached = await answer(pod, cfg, cache, path);
+      assert.equal(cached, await answer(pod, cfg, undefined, path));
+      answers.add(cached);
+    }
+    assert.equal(answers.size, variants.length);
+    assert.equal(cache.stats.hits, 0);
+  });
+
+  it('keeps the pod name in the key when a template reads it', async () => {
+    const cfg = compileBundle(
+      layerBundles(DEFAULT_BUNDLE, {
+        templates: { named: 'metadata:\n  labels:\n    pod-name: {{ pod.metadata.name }}\n' },
+        defaultTemplates: ['named'],
+      }),
+      'named',
+    );
+    const cache = new InjectionCache();
+    const a = { ...replica(1), metadata: { ...replica(1).metadata, name: 'hello-7d4b9-aaaaa' } };
+    const b = { ...replica(2), metadata: { ...replica(2).metadata, name: 'hello-7d4b9-bbbbb' } };
+    assert.notEqual(await answer(a, cfg, cache), await answer(b, cfg, cache));
+    assert.equal(await answer(b, cfg, cache), await answer(b, cfg));
+    assert.deepEqual(cache.stats, { hits: 1, misses: 2 });
+  });
+
+  it('is bounded', async () => {
+    const cache = new InjectionCache(2);
+    for (const name of ['a', 'b', 'c', 'a']) await answer(deploymentPod(name), config, cache);
+    assert.deepEqual(cache.stats, { hits: 0, misses: 4 }, 'a was evicted by c');
+  });
+});
