@@ -1,19 +1,32 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import yaml from 'js-yaml';
+import { secretFromInput } from '../lib/auth/read-secret.ts';
+import { secretHash } from '../lib/auth/secret-hash.ts';
+import { bundleDocument, parseBundleFormat } from '../lib/cli/bundle.ts';
 import { checkInject } from '../lib/cli/check-inject.ts';
 import { configFromFlags } from '../lib/cli/config-flags.ts';
 import { kubeInject } from '../lib/cli/kube-inject.ts';
+import { publishBundle } from '../lib/cli/publish.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { isObject } from '../lib/json.ts';
+import { buildWebhookConfig } from '../lib/webhook-config/build.ts';
+import { webhookConfigOptionsFromArgs } from '../lib/webhook-config/flags.ts';
 
 const USAGE = `usage: outrigger <command> [flags]
 
 commands:
   kube-inject  -f FILE|-   inject sidecars into the manifests in FILE and print them
-      [--config PATH]... [--values FILE] [--mesh FILE] [--set a.b=V]... [--revision R] [--native-sidecars true|false]
+      [--config PATH|URI]... [--values FILE] [--mesh FILE] [--set a.b=V]... [--revision R] [--native-sidecars true|false]
   check-inject -f FILE|-   print, per pod, whether it would be injected and why
-      [--namespace NS] [--namespace-labels k=v,...] [--webhook-config MWC.yaml] [-o json] [--config PATH]...
+      [--namespace NS] [--namespace-labels k=v,...] [--webhook-config MWC.yaml] [-o json] [--config PATH|URI]...
+  bundle DIR               print the bundle in DIR as one document  [-o yaml|json]
+  publish DIR --to URI     validate the bundle in DIR and upload it  [-o yaml|json]
+      URI: secretsmanager://NAME|ARN, s3://BUCKET/KEY, gs://BUCKET/OBJECT, file:///PATH or a path
+  webhook-config --url https://HOST/inject/cluster/<id>/net/<net>   print the MutatingWebhookConfiguration
+      [--revision R] [--failure-policy Fail|Ignore] [--timeout 10] [--reinvocation IfNeeded|Never]
+      [--namespace-mode label|all] [--ca-bundle FILE] [--name NAME]
+  auth-hash --cluster ID   read a cluster's secret on standard input, print its hash for OUTRIGGER_AUTH_KEYS
 `;
 
 const CONFIG_OPTIONS = {
@@ -24,7 +37,7 @@ const CONFIG_OPTIONS = {
   filename: { type: 'string', short: 'f' },
 } as const;
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'kube-inject': {
@@ -42,7 +55,7 @@ function main(argv: string[]): number {
       }
       const result = kubeInject(
         readInput(f.filename),
-        configFromFlags({ ...f, set: f.set, config: f.config }),
+        await configFromFlags({ ...f, set: f.set, config: f.config }),
         {
           revision: f.revision === 'default' ? '' : f.revision,
           nativeSidecars: native === undefined ? undefined : native === 'true',
@@ -68,7 +81,7 @@ function main(argv: string[]): number {
       if (mwcFile && !isObject(mwc)) throw new Error(`${mwcFile} is not a MutatingWebhookConfiguration`);
       const results = checkInject(
         readInput(f.filename),
-        configFromFlags({ ...f, set: f.set, config: f.config }),
+        await configFromFlags({ ...f, set: f.set, config: f.config }),
         {
           namespace: f.namespace,
           namespaceLabels: parseLabels(f['namespace-labels']),
@@ -86,6 +99,41 @@ function main(argv: string[]): number {
       }
       return 0;
     }
+    case 'webhook-config': {
+      const built = buildWebhookConfig(webhookConfigOptionsFromArgs(rest));
+      if (!built.ok) throw new Error(built.errors.join('\n       '));
+      process.stdout.write(yaml.dump(built.config, { lineWidth: -1, noRefs: true }));
+      return 0;
+    }
+    case 'auth-hash': {
+      const { values: f } = parseArgs({ args: rest, options: { cluster: { type: 'string' } } });
+      if (!f.cluster)
+        throw new Error('--cluster ID is required: the id in the webhook URL path (/inject/cluster/ID/...)');
+      const input = secretFromInput(readFileSync(0, 'utf8'));
+      if (!input.ok) throw new Error(input.error);
+      process.stdout.write(`${secretHash(f.cluster, input.secret)}\n`);
+      return 0;
+    }
+    case 'bundle': {
+      const { values: f, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { output: { type: 'string', short: 'o', default: 'yaml' } },
+      });
+      process.stdout.write(bundleDocument(onlyPath(command, positionals), parseBundleFormat(f.output)));
+      return 0;
+    }
+    case 'publish': {
+      const { values: f, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { to: { type: 'string' }, output: { type: 'string', short: 'o', default: 'yaml' } },
+      });
+      if (!f.to) throw new Error('publish: --to URI is required');
+      const format = parseBundleFormat(f.output);
+      process.stdout.write(await publishBundle(onlyPath(command, positionals), f.to, format, process.env));
+      return 0;
+    }
     case undefined:
     case 'help':
     case '--help':
@@ -96,6 +144,12 @@ function main(argv: string[]): number {
       process.stderr.write(`unknown command "${command}"\n${USAGE}`);
       return 2;
   }
+}
+
+function onlyPath(command: string, positionals: string[]): string {
+  const [path, ...extra] = positionals;
+  if (path === undefined || extra.length) throw new Error(`${command} takes one bundle DIR (or file)`);
+  return path;
 }
 
 function readInput(file: string | undefined): string {
@@ -114,7 +168,7 @@ function parseLabels(s: string): Record<string, string> {
 }
 
 try {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
   process.stderr.write(`error: ${errorMessage(err)}\n`);
   process.exitCode = 1;

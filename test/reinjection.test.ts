@@ -8,7 +8,10 @@ import { CONFORMANCE_CASES, configFor, podsOf, readDocs } from './support/confor
 import { review } from './support/reviews.ts';
 
 async function inject(pod: JsonObject, config: InjectorConfig) {
-  const { review: out } = await handleReview(review(pod), '/inject', { revision: 'default', config: async () => config });
+  const { review: out } = await handleReview(review(pod), '/inject', {
+    revision: 'default',
+    config: async () => config,
+  });
   const response = out.response as { allowed: boolean; patch?: string; status?: { message: string } };
   assert.equal(response.allowed, true, response.status?.message);
   const ops = response.patch ? JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8')) : [];
@@ -40,6 +43,8 @@ describe('re-injecting an injected pod is a no-op', () => {
     const once = await inject(pod, configFor(c));
     const init = (once.pod.spec as { initContainers: { name: string; args: string[] }[] }).initContainers;
     assert.deepEqual(init.find((x) => x.name === 'istio-init')?.args, ['my', 'custom', 'args']);
-    assert.ok((once.pod.metadata as { annotations: Record<string, string> }).annotations['proxy.istio.io/overrides']);
+    assert.ok(
+      (once.pod.metadata as { annotations: Record<string, string> }).annotations['proxy.istio.io/overrides'],
+    );
   });
 });

@@ -103,7 +103,7 @@ export function createConfigCache<T>(options: ConfigCacheOptions<T>): ConfigCach
       error: errorMessage(err),
       serving: fresh ? 'last-known-good' : 'nothing',
       ...(loaded && { lastGoodAgeSeconds: Math.round((at - loaded.confirmedAt) / 1000) }),
-      failures: failuresSinceLog,
+      failuresSinceLastLog: failuresSinceLog,
     });
     loggedAt = at;
     failuresSinceLog = 0;

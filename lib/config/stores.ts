@@ -15,7 +15,7 @@ export interface StoreSettings {
   gcsEndpoint?: string;
 }
 
-export const DEFAULT_STORE_TIMEOUT_MS = 3000;
+const DEFAULT_STORE_TIMEOUT_MS = 3000;
 
 /** The standard endpoint variables of each SDK, so one build runs against the cloud and local servers. */
 export function storeSettingsFromEnv(env: NodeJS.ProcessEnv): StoreSettings {
@@ -43,19 +43,19 @@ export interface Stores {
  * store no URI names. Failures come back as `config source <uri>: <cause>`.
  */
 export function createStores(settings: StoreSettings): Stores {
-  let secretsManager: ReturnType<typeof createSecretsManagerStore> | undefined;
-  let s3: ReturnType<typeof createS3Store> | undefined;
-  let gcs: ReturnType<typeof createGcsStore> | undefined;
+  const secretsManager = once(() => createSecretsManagerStore(settings));
+  const s3 = once(() => createS3Store(settings));
+  const gcs = once(() => createGcsStore(settings));
   const storeOf = (ref: SourceRef): BundleStore<SourceRef> => {
     switch (ref.scheme) {
       case 'file':
         return fileStore;
       case 'secretsmanager':
-        return (secretsManager ??= createSecretsManagerStore(settings));
+        return secretsManager();
       case 's3':
-        return (s3 ??= createS3Store(settings));
+        return s3();
       case 'gs':
-        return (gcs ??= createGcsStore(settings));
+        return gcs();
     }
   };
   return {
@@ -65,6 +65,11 @@ export function createStores(settings: StoreSettings): Stores {
     }),
     write: (ref, text) => storeOf(ref).write(ref, text).catch(rethrowFor(ref.uri)),
   };
+}
+
+function once<T>(make: () => T): () => T {
+  let made: T | undefined;
+  return () => (made ??= make());
 }
 
 function rethrowFor(uri: string) {

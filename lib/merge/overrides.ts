@@ -1,8 +1,8 @@
 import { InjectionError } from '../errors.ts';
-import { isObject, type JsonObject } from '../json.ts';
-import type { Container, Pod } from '../kube/types.ts';
 import type { InjectionStatus } from '../finish/status.ts';
+import { isObject, type JsonObject } from '../json.ts';
 import { mapContainers } from '../kube/map-containers.ts';
+import type { Container, Pod } from '../kube/types.ts';
 import { strategicMerge } from './strategic.ts';
 
 export const OVERRIDES_ANNOTATION = 'proxy.istio.io/overrides';
@@ -34,7 +34,9 @@ export function reapplyOverrides(
     for (const c of rendered[list] ?? []) {
       // A container the previous injection added is the old template's output, not the user's: only
       // an override recorded at that time is re-applied to it.
-      const match = findIn(recorded[list], c.name) ?? (previous?.[list].includes(c.name) ? undefined : userContainer(original, c.name));
+      const match =
+        findIn(recorded[list], c.name) ??
+        (previous?.[list].includes(c.name) ? undefined : userContainer(original, c.name));
       if (!match) continue;
       const { image, ...rest } = match;
       const overlay = (image === AUTO_IMAGE ? rest : match) as Container;
@@ -46,7 +48,13 @@ export function reapplyOverrides(
     const record: JsonObject = {};
     if (applied.containers.length) record.containers = applied.containers;
     if (applied.initContainers.length) record.initContainers = applied.initContainers;
-    pod = { ...pod, metadata: { ...pod.metadata, annotations: { ...pod.metadata?.annotations, [OVERRIDES_ANNOTATION]: JSON.stringify(record) } } };
+    pod = {
+      ...pod,
+      metadata: {
+        ...pod.metadata,
+        annotations: { ...pod.metadata?.annotations, [OVERRIDES_ANNOTATION]: JSON.stringify(record) },
+      },
+    };
   }
   return pod;
 }
@@ -87,8 +95,10 @@ function parseOverrides(value: string | undefined): ContainerLists {
   } catch {
     throw new InjectionError('bad-annotation', `invalid annotation ${OVERRIDES_ANNOTATION}: not JSON`);
   }
-  if (!isObject(raw)) throw new InjectionError('bad-annotation', `invalid annotation ${OVERRIDES_ANNOTATION}: not a map`);
-  const list = (v: unknown) => (Array.isArray(v) ? (v.filter((c) => isObject(c) && typeof c.name === 'string') as Container[]) : []);
+  if (!isObject(raw))
+    throw new InjectionError('bad-annotation', `invalid annotation ${OVERRIDES_ANNOTATION}: not a map`);
+  const list = (v: unknown) =>
+    Array.isArray(v) ? (v.filter((c) => isObject(c) && typeof c.name === 'string') as Container[]) : [];
   return { containers: list(raw.containers), initContainers: list(raw.initContainers) };
 }
 
@@ -113,7 +123,9 @@ export function adjustInitContainerUser(pod: Pod, original: Pod, interceptionMod
   if (uid === undefined && gid === undefined) return pod;
   const adjust = (c: Container): Container => {
     if (interceptionMode === 'TPROXY') {
-      return c.name === 'istio-proxy' ? { ...c, securityContext: { ...(c.securityContext as JsonObject), runAsUser: 0 } } : c;
+      return c.name === 'istio-proxy'
+        ? { ...c, securityContext: { ...(c.securityContext as JsonObject), runAsUser: 0 } }
+        : c;
     }
     if (c.name !== 'istio-init' && c.name !== 'istio-validation') return c;
     const out: Container = { ...c };

@@ -18,7 +18,7 @@ export const fileStore: BundleStore<FileRef> & { readNow(ref: FileRef): SourceSn
   },
 
   async read(ref, known) {
-    const snapshot = this.readNow(ref);
+    const snapshot = fileStore.readNow(ref);
     return snapshot.version === known ? 'unchanged' : snapshot;
   },
 
