@@ -62,11 +62,11 @@ if [[ ${CONFIG:-} == gs://* ]]; then
   bucket=${CONFIG#gs://}
   object=${bucket#*/}
   bucket=${bucket%%/*}
-  # One object, not the bucket: an IAM condition on the object's resource name (needs uniform
-  # bucket-level access, which conditions require).
+  # One object, not the bucket: an IAM condition on the object's resource name (conditions need uniform
+  # bucket-level access). `^;^` makes `;` the separator, as object names may hold commas.
   gcloud storage buckets add-iam-policy-binding "gs://$bucket" \
     --member "$member" --role roles/storage.objectViewer \
-    --condition "expression=resource.name == 'projects/_/buckets/${bucket}/objects/${object}',title=outrigger-config-read"
+    --condition "^;^expression=resource.name == 'projects/_/buckets/${bucket}/objects/${object}';title=outrigger-config-read"
 fi
 
 # JSON values hold commas, which --set-env-vars would split; a YAML file does not.

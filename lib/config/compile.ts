@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Liquid } from 'liquidjs';
 import { type CompiledTemplate, compileTemplates, createEngine } from '../template/engine.ts';
+import { SkeletonCache } from '../template/skeleton.ts';
 import { type Bundle, checkComplete } from './bundle.ts';
 
 /** A bundle ready to serve: templates parsed once, and a version that names this exact content. */
@@ -9,6 +10,8 @@ export interface InjectorConfig {
   version: string;
   templates: Map<string, CompiledTemplate>;
   engine: Liquid;
+  /** Parsed template shapes of this config (see template/skeleton.ts). */
+  skeletons: SkeletonCache;
 }
 
 const sharedEngine = createEngine();
@@ -16,5 +19,11 @@ const sharedEngine = createEngine();
 export function compileBundle(bundle: Bundle, source: string, engine: Liquid = sharedEngine): InjectorConfig {
   checkComplete(bundle, source);
   const version = createHash('sha256').update(JSON.stringify(bundle)).digest('hex').slice(0, 12);
-  return { bundle, version, templates: compileTemplates(engine, bundle.templates), engine };
+  return {
+    bundle,
+    version,
+    templates: compileTemplates(engine, bundle.templates),
+    engine,
+    skeletons: new SkeletonCache(),
+  };
 }

@@ -49,8 +49,11 @@ export function requestLogLine(record: RequestRecord, format: MetricsFormat, now
     status: record.status,
   };
   if (review?.errorCode) line.errorCode = review.errorCode;
+  // Each distinct metric label value is a billed time series; a refused caller could mint them by the
+  // thousand by varying the path. Only requests that got through to a review are counted per cluster.
+  const metricCluster = review ? record.cluster : '';
   if (format === 'gcp') {
-    line['logging.googleapis.com/labels'] = { cluster: record.cluster, decision };
+    line['logging.googleapis.com/labels'] = { cluster: metricCluster, decision };
   } else {
     const failed = decision === 'failed' || (decision === 'rejected' && record.status !== 404);
     Object.assign(line, {
@@ -61,7 +64,7 @@ export function requestLogLine(record: RequestRecord, format: MetricsFormat, now
             Namespace: 'Outrigger',
             // The dimensionless set gives fleet-wide totals; per cluster only when the path names one
             // (CloudWatch refuses empty dimension values).
-            Dimensions: record.cluster ? [[], ['cluster']] : [[]],
+            Dimensions: metricCluster ? [[], ['cluster']] : [[]],
             Metrics: EMF_METRICS,
           },
         ],

@@ -28,6 +28,8 @@ export interface TemplateData {
   cluster: string;
   network: string;
   workload: Workload;
+  /** Names of the pod's containers other than istio-proxy, in order (ISTIO_META_APP_CONTAINERS, default-container). */
+  appContainers: string[];
   nativeSidecars: boolean;
   proxyImage: string;
   proxyInitImage: string;
@@ -80,6 +82,7 @@ export function buildTemplateData(pod: Pod, config: InjectorConfig, ctx: Request
       ctx.proxyEnvs.ISTIO_META_NETWORK ??
       str(global.network),
     workload: ctx.workload ?? workloadOf(pod),
+    appContainers: (pod.spec?.containers ?? []).map((c) => c.name).filter((n) => n !== 'istio-proxy'),
     nativeSidecars,
     proxyImage: imageFor(annotations, global, proxyValues.image, imageType || str(global.variant)),
     proxyInitImage: imageFor(annotations, global, obj(global.proxy_init).image, ''),

@@ -1,7 +1,7 @@
 import { Liquid, type Template } from 'liquidjs';
 import { errorMessage, InjectionError } from '../errors.ts';
 import { registerFilters } from './filters.ts';
-import { yamlScalar } from './yaml-scalar.ts';
+import { escapeOutput } from './output-capture.ts';
 
 /**
  * One Liquid engine for all bundles. Outputs are escaped into YAML flow nodes (see yaml-scalar.ts);
@@ -10,7 +10,7 @@ import { yamlScalar } from './yaml-scalar.ts';
  */
 export function createEngine(): Liquid {
   const engine = new Liquid({
-    outputEscape: yamlScalar,
+    outputEscape: escapeOutput,
     strictFilters: true,
     strictVariables: false,
     ownPropertyOnly: true,

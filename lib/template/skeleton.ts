@@ -1,0 +1,84 @@
+import yaml from 'js-yaml';
+import { isObject, type Json, type JsonObject } from '../json.ts';
+import { PLACEHOLDER } from './output-capture.ts';
+import { yamlScalar } from './yaml-scalar.ts';
+
+const MAX_SKELETONS = 256;
+
+/**
+ * Reading YAML is a third of a render's cost, and pods of the same shape render the same YAML but for
+ * their output values. So a template is rendered with placeholders for its outputs; the placeholder text
+ * is parsed once per distinct shape and cached; each render fills in its values.
+ *
+ * Filling gives exactly what parsing the escaped text would: each value goes through the same escape
+ * and is read back as JSON, which is the YAML subset that escape produces. Anything the fill cannot
+ * vouch for (an output that is not a whole node, a key that is not a string, a duplicate key) returns
+ * undefined and the caller parses the escaped text instead.
+ */
+export class SkeletonCache {
+  private readonly parsed = new Map<string, Json>();
+
+  fill(text: string, values: unknown[]): JsonObject | null | undefined {
+    let skeleton = this.parsed.get(text);
+    if (skeleton === undefined) {
+      try {
+        skeleton = (yaml.load(text) ?? null) as Json;
+      } catch {
+        return undefined;
+      }
+      if (this.parsed.size >= MAX_SKELETONS) this.parsed.clear();
+      this.parsed.set(text, skeleton);
+    }
+    const used = new Array<boolean>(values.length).fill(false);
+    const filled = fillNode(skeleton, values, used);
+    if (filled === FAIL || used.some((u) => !u)) return undefined;
+    if (filled === null) return null;
+    return isObject(filled) ? filled : undefined;
+  }
+}
+
+const FAIL = Symbol('fail');
+
+function fillNode(node: Json, values: unknown[], used: boolean[]): Json | typeof FAIL {
+  if (typeof node === 'string') {
+    const i = placeholderIndex(node, used);
+    if (i === FAIL) return FAIL;
+    return i === undefined ? node : (JSON.parse(yamlScalar(values[i])) as Json);
+  }
+  if (Array.isArray(node)) {
+    const out: Json[] = [];
+    for (const item of node) {
+      const filled = fillNode(item, values, used);
+      if (filled === FAIL) return FAIL;
+      out.push(filled);
+    }
+    return out;
+  }
+  if (!isObject(node)) return node;
+  const out: JsonObject = {};
+  for (const [rawKey, child] of Object.entries(node)) {
+    let key = rawKey;
+    const i = placeholderIndex(rawKey, used);
+    if (i === FAIL) return FAIL;
+    if (i !== undefined) {
+      const value = values[i];
+      if (typeof value !== 'string' || value === '__proto__') return FAIL;
+      key = value;
+    }
+    if (key === '__proto__' || Object.hasOwn(out, key)) return FAIL;
+    const filled = fillNode(child as Json, values, used);
+    if (filled === FAIL) return FAIL;
+    out[key] = filled;
+  }
+  return out;
+}
+
+function placeholderIndex(s: string, used: boolean[]): number | undefined | typeof FAIL {
+  if (s.charCodeAt(0) !== 0) return undefined;
+  const m = PLACEHOLDER.exec(s);
+  if (!m) return undefined;
+  const i = Number(m[1]);
+  if (i >= used.length || used[i]) return FAIL;
+  used[i] = true;
+  return i;
+}

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import yaml from 'js-yaml';
+import { layerBundles } from '../lib/config/bundle.ts';
+import { compileBundle } from '../lib/config/compile.ts';
+import { DEFAULT_BUNDLE } from '../lib/config/default.ts';
+import type { Pod } from '../lib/kube/types.ts';
+import { buildTemplateData } from '../lib/template/data.ts';
+import { renderTemplate } from '../lib/template/render.ts';
+import { deploymentPod } from './support/reviews.ts';
+
+// Outputs in places the skeleton shortcut must refuse: inside a block scalar, in a comment, as a key,
+// as a duplicate key, next to static text, and values of every type.
+const EDGE = `metadata:
+  annotations:
+    block: |
+      line {{ pod.metadata.labels.app }}
+    # {{ pod.metadata.labels.app }} in a comment
+    {{ pod.metadata.labels.app }}: as a key
+    {{ pod.metadata.labels.dup }}: dup
+    static: x
+    prefix: a-{{ pod.metadata.labels.app }}
+    number: {{ values.global.proxy.statusPort }}
+    map: {{ values.global.proxy.resources }}
+    list: {{ values.global.proxy.startupProbe }}
+    missing: {{ pod.nothing }}
+    unicode: {{ pod.metadata.labels.uni }}
+`;
+
+const config = compileBundle(layerBundles(DEFAULT_BUNDLE, { templates: { edge: EDGE } }), 'skeleton-test');
+
+function reference(name: string, pod: Pod): unknown {
+  const data = buildTemplateData(pod, config, { proxyEnvs: {}, revision: '' });
+  const tpl = config.templates.get(name);
+  assert.ok(tpl);
+  return yaml.load(config.engine.renderSync(tpl, data));
+}
+
+function viaSkeleton(name: string, pod: Pod): unknown {
+  return renderTemplate(config, name, buildTemplateData(pod, config, { proxyEnvs: {}, revision: '' }));
+}
+
+describe('parsed-shape cache for rendered templates', () => {
+  const pods: Pod[] = [
+    deploymentPod('a'),
+    deploymentPod('b', { labels: { version: 'v2', dup: 'static' } }),
+    deploymentPod('c', {
+      labels: { uni: 'é\u2028😀', dup: 'other' },
+      annotations: { 'sidecar.istio.io/logLevel': 'debug' },
+    }),
+    deploymentPod('d', {
+      annotations: { 'sidecar.istio.io/interceptionMode': 'NONE', 'status.sidecar.istio.io/port': '0' },
+    }),
+    deploymentPod('a'),
+  ] as Pod[];
+
+  for (const name of ['sidecar', 'gateway', 'grpc-agent', 'grpc-simple']) {
+    it(`${name}: the same bytes as parsing the escaped text, first time and cached`, () => {
+      for (const pod of pods)
+        assert.equal(JSON.stringify(viaSkeleton(name, pod)), JSON.stringify(reference(name, pod)));
+    });
+  }
+
+  it('falls back to parsing wherever an output is not a whole YAML node, and reports duplicate keys', () => {
+    for (const pod of pods.slice(0, 3)) {
+      let want: unknown;
+      try {
+        want = JSON.stringify(reference('edge', pod));
+      } catch (err) {
+        assert.throws(() => viaSkeleton('edge', pod), /produced invalid YAML: duplicated mapping key/);
+        assert.match(String(err), /duplicated mapping key/);
+        continue;
+      }
+      assert.equal(JSON.stringify(viaSkeleton('edge', pod)), want);
+    }
+  });
+});
