@@ -1,7 +1,9 @@
 import { http } from '@google-cloud/functions-framework';
+import { decodePath } from '../lib/http/decode-path.ts';
 import { handlerFromEnv } from '../lib/http/from-env.ts';
 
-const handle = handlerFromEnv();
+// At module load, so only a cold start pays for loading the config and parsing its templates.
+const handle = handlerFromEnv({ metrics: 'gcp' });
 
 /**
  * Google Cloud Functions (and `npm start`): functions-framework target `inject`. The framework parses
@@ -13,7 +15,7 @@ http('inject', async (req, res) => {
   for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
   const out = await handle({
     method: req.method,
-    path: req.path,
+    path: decodePath(req.path),
     headers,
     body: req.rawBody,
     parsedBody: typeof req.body === 'object' && !Buffer.isBuffer(req.body) ? req.body : undefined,

@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { bearerToken } from '../lib/auth/bearer.ts';
+import { authFromEnv } from '../lib/auth/from-env.ts';
+import { parseClusterKeys } from '../lib/auth/keys.ts';
+import { takePathKey } from '../lib/auth/path-key.ts';
+import { secretFromInput } from '../lib/auth/read-secret.ts';
+import { secretHash } from '../lib/auth/secret-hash.ts';
+import { createAuthorizer } from '../lib/auth/verify.ts';
+import { parseInjectEnvs } from '../lib/path/params.ts';
+
+describe('takePathKey: the secret leaves the path in every spelling the path grammar reads', () => {
+  const cases: [string, string, string | undefined][] = [
+    ['/inject', '/inject', undefined],
+    ['/inject/', '/inject/', undefined],
+    ['/inject/cluster/c1/net/n1', '/inject/cluster/c1/net/n1', undefined],
+    ['/inject/cluster/c1/key/s3cret/net/n1', '/inject/cluster/c1/net/n1', 's3cret'],
+    ['/inject/key/s3cret/cluster/c1/', '/inject/cluster/c1', 's3cret'],
+    ['/inject/cluster/c1/key/s3cret', '/inject/cluster/c1', 's3cret'],
+    ['/inject/key/s3cret', '/inject', 's3cret'],
+    ['/inject/cluster/c1/KEY/s3cret', '/inject/cluster/c1', 's3cret'],
+    ['/inject/cluster/c1/Key/a/key/b', '/inject/cluster/c1', 'b'],
+    // An odd trailing key has no value: nothing to take, nothing the grammar would use.
+    ['/inject/cluster/c1/key', '/inject/cluster/c1', undefined],
+    // Out of step with the pairs, `key` is a value (the cluster's name), not a key.
+    ['/inject/cluster/key/s3cret', '/inject/cluster/key/s3cret', undefined],
+    ['/inject/:ENV:cluster=c1:ENV:key=s3cret:ENV:net=n1', '/inject/:ENV:cluster=c1:ENV:net=n1', 's3cret'],
+    ['/inject/:ENV:key=s3cret', '/inject', 's3cret'],
+  ];
+  for (const [path, rest, key] of cases) {
+    it(`${path} → ${rest} + ${key}`, () => {
+      assert.deepEqual(takePathKey(path), { path: rest, key });
+    });
+  }
+
+  it('what remains never turns the secret into proxy environment', () => {
+    for (const [path, , key] of cases) {
+      const envs = parseInjectEnvs(takePathKey(path).path);
+      assert.equal(envs.KEY, undefined, path);
+      if (key) assert.ok(!Object.values(envs).includes(key), path);
+    }
+  });
+});
+
+describe('bearerToken', () => {
+  it('reads RFC 6750 headers, scheme in any case', () => {
+    assert.equal(bearerToken('Bearer abc.def-123'), 'abc.def-123');
+    assert.equal(bearerToken('bearer  abc '), 'abc');
+    assert.equal(bearerToken('Basic dXNlcjpwYXNz'), undefined);
+    assert.equal(bearerToken('Bearer'), undefined);
+    assert.equal(bearerToken('Bearer a b'), undefined);
+    assert.equal(bearerToken(undefined), undefined);
+  });
+});
+
+describe('secretHash', () => {
+  it('is sha256 of "<cluster>:<secret>", as printf | sha256sum gives it', () => {
+    const expected = createHash('sha256').update('c1:0123456789abcdef').digest('hex');
+    assert.equal(secretHash('c1', '0123456789abcdef'), `sha256:${expected}`);
+    assert.notEqual(secretHash('c2', '0123456789abcdef'), secretHash('c1', '0123456789abcdef'));
+  });
+});
+
+describe('parseClusterKeys: errors say what is wrong and how to make a right one', () => {
+  const HOW =
+    '{"<cluster>":"sha256:<64 hex digits>"} (make one with: outrigger auth-hash --cluster <cluster>)';
+  it('reads one hash or a list (rotation) per cluster', () => {
+    const a = secretHash('c1', 'x'.repeat(16));
+    const b = secretHash('c1', 'y'.repeat(16));
+    const parsed = parseClusterKeys(JSON.stringify({ c1: [a, b], c2: a }));
+    assert.ok(parsed.ok);
+    assert.equal(parsed.keys.get('c1')?.length, 2);
+    assert.equal(parsed.keys.get('c2')?.length, 1);
+  });
+  it('not JSON', () => {
+    assert.deepEqual(parseClusterKeys('{c1:'), {
+      ok: false,
+      error: `OUTRIGGER_AUTH_KEYS is not JSON (${jsonError('{c1:')}); want ${HOW}`,
+    });
+  });
+  it('not an object', () => {
+    assert.deepEqual(parseClusterKeys('["sha256:00"]'), {
+      ok: false,
+      error: `OUTRIGGER_AUTH_KEYS is not a JSON object; want ${HOW}`,
+    });
+  });
+  it('a plain secret instead of its hash', () => {
+    assert.deepEqual(parseClusterKeys('{"c1":"my-secret"}'), {
+      ok: false,
+      error: `OUTRIGGER_AUTH_KEYS["c1"]: "my-secret" is not a hash; want ${HOW}`,
+    });
+  });
+});
+
+describe('createAuthorizer', () => {
+  const s1 = 'one-0123456789abcdef';
+  const s2 = 'two-0123456789abcdef';
+  const keys = parseClusterKeys(JSON.stringify({ c1: secretHash('c1', s1), c2: secretHash('c2', s2) }));
+  assert.ok(keys.ok);
+  const authorize = createAuthorizer(keys.keys);
+  const UNAUTHORIZED = { allowed: false, status: 401, reason: 'unauthorized' };
+  const FORBIDDEN = { allowed: false, status: 403, reason: 'forbidden' };
+
+  it('none → 401, wrong → 401, another cluster’s → 403, right → allowed', () => {
+    assert.deepEqual(authorize('c1', [undefined, undefined]), UNAUTHORIZED);
+    assert.deepEqual(authorize('c1', ['', undefined]), UNAUTHORIZED);
+    assert.deepEqual(authorize('c1', ['wrong', undefined]), UNAUTHORIZED);
+    assert.deepEqual(authorize('c1', [s2, undefined]), FORBIDDEN);
+    assert.deepEqual(authorize('c1', [s1, undefined]), { allowed: true });
+    assert.deepEqual(authorize('c1', [undefined, s1]), { allowed: true });
+  });
+  it('a secret is bound to its cluster: c1’s secret on c2’s path is refused', () => {
+    assert.deepEqual(authorize('c2', [s1, undefined]), FORBIDDEN);
+    assert.deepEqual(authorize('c3', [s1, undefined]), FORBIDDEN);
+    assert.deepEqual(authorize('', [s1, undefined]), FORBIDDEN);
+  });
+  it('one valid credential among two is enough', () => {
+    assert.deepEqual(authorize('c1', ['wrong', s1]), { allowed: true });
+  });
+  it('an oversized credential is refused without hashing', () => {
+    assert.deepEqual(authorize('c1', ['x'.repeat(10_000), undefined]), UNAUTHORIZED);
+  });
+});
+
+describe('authFromEnv', () => {
+  it('on by default; off with a warning; anything else is an error', () => {
+    const missing = authFromEnv({});
+    assert.equal(missing.ok, false);
+    const off = authFromEnv({ OUTRIGGER_AUTH: 'off' });
+    assert.ok(off.ok && off.authorize === undefined && off.warning);
+    assert.deepEqual(authFromEnv({ OUTRIGGER_AUTH: 'false' }), {
+      ok: false,
+      error: 'OUTRIGGER_AUTH must be "on" or "off", not "false"',
+    });
+    const on = authFromEnv({ OUTRIGGER_AUTH_KEYS: JSON.stringify({ c1: secretHash('c1', 'z'.repeat(16)) }) });
+    assert.ok(on.ok && on.authorize && !on.warning);
+  });
+});
+
+describe('secretFromInput (auth-hash standard input)', () => {
+  it('drops one trailing newline, refuses short or URL-unsafe secrets', () => {
+    assert.deepEqual(secretFromInput('0123456789abcdef\n'), { ok: true, secret: '0123456789abcdef' });
+    assert.deepEqual(secretFromInput('short\n'), {
+      ok: false,
+      error: 'the secret on standard input is 5 characters; use at least 16, e.g. openssl rand -hex 32',
+    });
+    assert.deepEqual(secretFromInput('0123456789/abcdef'), {
+      ok: false,
+      error:
+        'the secret contains whitespace or one of / ? # %, which do not survive a URL path; use e.g. openssl rand -hex 32',
+    });
+  });
+});
+
+function jsonError(text: string): string {
+  try {
+    JSON.parse(text);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return '';
+}

@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { secretHash } from '../lib/auth/secret-hash.ts';
+import { ensureBuilt, ROOT } from './deploy/build.ts';
+import { patchedPod, proxyEnv } from './deploy/patched.ts';
+import { type RunningServer, startFunctionsFramework } from './support/ff-server.ts';
+import { deploymentPod, review } from './support/reviews.ts';
+
+const SECRET_1 = 'gcp-c1-0123456789abcdef0123456789';
+const SECRET_2 = 'gcp-c2-fedcba9876543210fedcba9876';
+const POD = deploymentPod('hello');
+const BODY = JSON.stringify(review(POD, { uid: 'gcp-uid-1' }));
+
+let server: RunningServer;
+before(async () => {
+  await ensureBuilt();
+  server = await startFunctionsFramework({
+    OUTRIGGER_AUTH_KEYS: JSON.stringify({ c1: secretHash('c1', SECRET_1), c2: secretHash('c2', SECRET_2) }),
+  });
+});
+after(() => server?.stop());
+
+async function post(path: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: BODY,
+  });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+/** The function's JSON log lines for reviews, from the server's stdout. */
+function requestLines(): Record<string, unknown>[] {
+  return server
+    .output()
+    .split('\n')
+    .filter((l) => l.startsWith('{') && l.includes('"decision"'))
+    .map((l) => JSON.parse(l));
+}
+
+describe('GCP function through the real functions-framework server (dist/gcp.js)', () => {
+  it('auth matrix: none 401, wrong 401, other cluster’s 403, right 200 with a patch', async () => {
+    assert.equal((await post('/inject/cluster/c1/net/n1')).status, 401);
+    assert.equal((await post('/inject/cluster/c1/key/wrong-0123456789abcdef/net/n1')).status, 401);
+    assert.equal((await post(`/inject/cluster/c1/key/${SECRET_2}/net/n1`)).status, 403);
+    assert.equal(
+      (await post('/inject/cluster/c1', { authorization: 'Bearer wrong-0123456789abcdef' })).status,
+      401,
+    );
+    assert.equal((await post('/inject/cluster/c1', { authorization: `Bearer ${SECRET_2}` })).status, 403);
+    const bearer = await post('/inject/cluster/c1', { authorization: `Bearer ${SECRET_1}` });
+    assert.equal(bearer.status, 200);
+    patchedPod(JSON.parse(bearer.text), POD);
+    const right = await post(`/inject/cluster/c1/key/${SECRET_1}/net/n1`);
+    assert.equal(right.status, 200);
+    patchedPod(JSON.parse(right.text), POD);
+  });
+
+  it('401 carries one generic line and a Bearer challenge', async () => {
+    const res = await post('/inject/cluster/c1');
+    assert.equal(res.text, 'unauthorized\n');
+    assert.equal(res.headers.get('www-authenticate'), 'Bearer');
+  });
+
+  it('the secret reaches neither the pod nor any output of the process', async () => {
+    const res = await post(`/inject/cluster/c1/key/${SECRET_1}/net/n1`);
+    const pod = patchedPod(JSON.parse(res.text), POD);
+    const env = proxyEnv(pod);
+    assert.equal(env.ISTIO_META_CLUSTER_ID, 'c1');
+    assert.equal(env.KEY, undefined);
+    assert.ok(!res.text.includes(SECRET_1));
+    assert.ok(!JSON.stringify(pod).includes(SECRET_1));
+    assert.ok(!server.output().includes(SECRET_1), 'secret in stdout/stderr');
+    assert.ok(!server.output().includes(SECRET_2), 'secret in stdout/stderr');
+  });
+
+  it('one structured log line per request, with severity and labels for log-based metrics', async () => {
+    const before = requestLines().length;
+    await post(`/inject/cluster/c1/key/${SECRET_1}/net/n1`);
+    await new Promise((r) => setTimeout(r, 50));
+    const lines = requestLines();
+    assert.equal(lines.length, before + 1);
+    const entry = lines.at(-1) as Record<string, unknown>;
+    assert.equal(entry.severity, 'INFO');
+    assert.deepEqual(entry['logging.googleapis.com/labels'], { cluster: 'c1', decision: 'injected' });
+    assert.equal(entry.uid, 'gcp-uid-1');
+    assert.equal(entry.workload, 'Deployment/hello');
+    assert.equal(entry.status, 200);
+    assert.equal(entry._aws, undefined);
+  });
+
+  it('/healthz needs no credentials', async () => {
+    const res = await fetch(`${server.url}/healthz`);
+    assert.equal(res.status, 200);
+  });
+});
+
+describe('GCP start-up and source bundle', () => {
+  it('auth is on by default: without keys the function does not start, and says why', async () => {
+    await ensureBuilt();
+    await assert.rejects(
+      startFunctionsFramework({ OUTRIGGER_AUTH: '', OUTRIGGER_AUTH_KEYS: '' }),
+      /caller authentication is on but OUTRIGGER_AUTH_KEYS is not set/,
+    );
+  });
+
+  it('infra/gcp/package.json pins the functions-framework version the tests run', () => {
+    const deployed = JSON.parse(readFileSync(`${ROOT}/infra/gcp/package.json`, 'utf8'));
+    const installed = JSON.parse(
+      readFileSync(`${ROOT}/node_modules/@google-cloud/functions-framework/package.json`, 'utf8'),
+    );
+    assert.equal(deployed.dependencies['@google-cloud/functions-framework'], installed.version);
+    assert.equal(deployed.main, 'gcp.js');
+    assert.equal(deployed.type, 'module');
+  });
+});
+
+describe('infra/gcp/deploy.sh', () => {
+  it('deploys a 2nd-gen HTTP function from the bundle, with read access to the config alone', () => {
+    const bin = mkdtempSync(join(tmpdir(), 'outrigger-gcloud-'));
+    try {
+      const calls = join(bin, 'calls');
+      // Stand-ins that record their arguments; the real npm build already ran (ensureBuilt).
+      writeFileSync(
+        join(bin, 'gcloud'),
+        `#!/usr/bin/env bash
+echo "gcloud $*" >> ${calls}
+prev=""; for a in "$@"; do [[ $prev == --source ]] && ls "$a" >> ${calls}; prev=$a; done
+# The service account does not exist yet.
+[[ "$1 $2 $3" == "iam service-accounts describe" ]] && exit 1 || exit 0
+`,
+        { mode: 0o755 },
+      );
+      writeFileSync(join(bin, 'npm'), '#!/usr/bin/env bash\nexit 0\n', { mode: 0o755 });
+      const r = spawnSync('bash', ['infra/gcp/deploy.sh'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: {
+          PATH: `${bin}:${process.env.PATH}`,
+          PROJECT: 'acme',
+          AUTH_KEYS_SECRET: 'outrigger-auth-keys',
+          CONFIG: 'gs://acme-config/outrigger/bundle.yaml',
+        },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const log = readFileSync(calls, 'utf8');
+      const deploy = log.split('\n').find((l) => l.startsWith('gcloud functions deploy')) ?? '';
+      for (const flag of [
+        'outrigger --gen2',
+        '--runtime nodejs20',
+        '--entry-point inject',
+        '--trigger-http',
+        '--allow-unauthenticated',
+        '--memory 256Mi',
+        '--timeout 10s',
+        '--service-account outrigger-injector@acme.iam.gserviceaccount.com',
+        '--set-secrets OUTRIGGER_AUTH_KEYS=outrigger-auth-keys:latest',
+      ]) {
+        assert.ok(deploy.includes(flag), `${flag} missing from: ${deploy}`);
+      }
+      assert.match(log, /^gcloud iam service-accounts create outrigger-injector --project acme /m);
+      assert.match(log, /^gcp\.js\npackage\.json$/m);
+      assert.match(
+        log,
+        /gcloud secrets add-iam-policy-binding outrigger-auth-keys --project acme --member serviceAccount:outrigger-injector@acme\.iam\.gserviceaccount\.com --role roles\/secretmanager\.secretAccessor/,
+      );
+      assert.match(
+        log,
+        /gcloud storage buckets add-iam-policy-binding gs:\/\/acme-config .*--role roles\/storage\.objectViewer --condition \^;\^expression=resource\.name == 'projects\/_\/buckets\/acme-config\/objects\/outrigger\/bundle\.yaml';/,
+      );
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ensureBuilt, ROOT } from './deploy/build.ts';
+import { zipEntries } from './deploy/zip-entries.ts';
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+
+const OUT = mkdtempSync(join(tmpdir(), 'outrigger-sls-'));
+const AUTH_KEYS = '{"c1":"sha256:0000000000000000000000000000000000000000000000000000000000000000"}';
+let resources: Record<string, Resource>;
+let zipFiles: string[];
+
+before(async () => {
+  await ensureBuilt();
+  const r = spawnSync(
+    'npx',
+    [
+      'serverless',
+      'package',
+      '--package',
+      OUT,
+      '--stage',
+      'ci',
+      '--region',
+      'eu-west-1',
+      `--param=authKeys=${AUTH_KEYS}`,
+      '--param=configBucket=acme-injector-config',
+      '--param=configKey=clusters/bundle.yaml',
+      '--param=configSecretName=acme/outrigger',
+    ],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      // Offline and quiet: no credentials are needed to package, and no telemetry or update checks.
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: '',
+        AWS_SECRET_ACCESS_KEY: '',
+        SLS_TELEMETRY_DISABLED: '1',
+        SLS_NOTIFICATIONS_MODE: 'off',
+      },
+      timeout: 120_000,
+    },
+  );
+  assert.equal(r.status, 0, `serverless package failed:\n${r.stdout}\n${r.stderr}`);
+  const template = JSON.parse(readFileSync(join(OUT, 'cloudformation-template-update-stack.json'), 'utf8'));
+  resources = template.Resources;
+  zipFiles = zipEntries(join(OUT, 'outrigger.zip'));
+});
+after(() => rmSync(OUT, { recursive: true, force: true }));
+
+function ofType(type: string): Resource[] {
+  return Object.values(resources).filter((r) => r.Type === type);
+}
+
+describe('serverless package (serverless.yml → CloudFormation, offline)', () => {
+  it('one Lambda function: nodejs20.x, 256 MB, 10 s, the bundle as handler, env from the parameters', () => {
+    const [fn, ...more] = ofType('AWS::Lambda::Function');
+    assert.equal(more.length, 0);
+    const p = fn?.Properties as Record<string, unknown>;
+    assert.equal(p.Runtime, 'nodejs20.x');
+    assert.equal(p.MemorySize, 256);
+    assert.equal(p.Timeout, 10);
+    assert.equal(p.Handler, 'dist/aws.handler');
+    const env = (p.Environment as { Variables: Record<string, string> }).Variables;
+    assert.equal(env.OUTRIGGER_AUTH_KEYS, AUTH_KEYS);
+    assert.equal(env.OUTRIGGER_AUTH, 'on');
+    for (const name of [
+      'OUTRIGGER_CONFIG',
+      'OUTRIGGER_CONFIG_TTL',
+      'OUTRIGGER_CONFIG_MAX_STALE',
+      'OUTRIGGER_ON_CONFIG_ERROR',
+    ]) {
+      assert.ok(name in env, name);
+    }
+  });
+
+  it('a public Function URL and an HTTP API with the /inject and /healthz routes', () => {
+    const [url] = ofType('AWS::Lambda::Url');
+    assert.equal(url?.Properties.AuthType, 'NONE');
+    assert.equal(ofType('AWS::ApiGatewayV2::Api').length, 1);
+    const routes = ofType('AWS::ApiGatewayV2::Route')
+      .map((r) => r.Properties.RouteKey)
+      .sort();
+    assert.deepEqual(routes, ['GET /healthz', 'POST /inject', 'POST /inject/{proxy+}']);
+  });
+
+  it('IAM: GetSecretValue on the one secret and GetObject on the one object, nothing wider', () => {
+    const [role] = ofType('AWS::IAM::Role');
+    const policies = role?.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[];
+    const statements = policies.flatMap((p) => p.PolicyDocument.Statement);
+    const about = (service: string) =>
+      statements.filter((s) => [s.Action].flat().some((a) => a.startsWith(`${service}:`)));
+    const resource = (s: Statement) => JSON.stringify(s.Resource);
+
+    const [secret, ...moreSecrets] = about('secretsmanager');
+    assert.equal(moreSecrets.length, 0);
+    assert.deepEqual([secret?.Action].flat(), ['secretsmanager:GetSecretValue']);
+    assert.equal(
+      resource(secret as Statement),
+      JSON.stringify({
+        'Fn::Sub':
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+          'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:acme/outrigger-??????',
+      }),
+    );
+    const [object, ...moreObjects] = about('s3');
+    assert.equal(moreObjects.length, 0);
+    assert.deepEqual([object?.Action].flat(), ['s3:GetObject']);
+    assert.equal(
+      resource(object as Statement),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+      JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::acme-injector-config/clusters/bundle.yaml' }),
+    );
+    for (const s of [...about('secretsmanager'), ...about('s3')])
+      assert.ok(!resource(s).includes('*'), resource(s));
+  });
+
+  it('the zip holds the bundle and the package.json that makes it ESM, nothing else', () => {
+    assert.deepEqual(zipFiles.sort(), ['dist/aws.js', 'package.json']);
+    assert.equal(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).type, 'module');
+  });
+});
