@@ -1,6 +1,10 @@
 // Bundles the three entry points with esbuild: minified, the default profile embedded, every dependency
 // inlined except functions-framework, which must stay the same module instance its CLI loads.
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Stale chunks from an earlier build would ride along in the deploy packages.
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
 const banner = {
   // Bundled CommonJS dependencies call require() for Node built-ins; ESM has no require of its own.
@@ -19,18 +23,17 @@ const common = {
   logLevel: 'warning',
 } as const;
 
-await Promise.all([
-  build({
-    ...common,
-    entryPoints: ['functions/gcp.ts'],
-    outfile: 'dist/gcp.js',
-    external: ['@google-cloud/functions-framework'],
-  }),
-  build({ ...common, entryPoints: ['functions/aws.ts'], outfile: 'dist/aws.js' }),
-  build({
-    ...common,
-    entryPoints: ['functions/cli.ts'],
-    outfile: 'dist/cli.js',
-    banner: { js: `#!/usr/bin/env node\n${banner.js}` },
-  }),
-]);
+// One build, so the entry points share chunks: each cloud SDK is its own chunk, loaded only when a
+// config URI names its store (lib/config/stores.ts).
+await build({
+  ...common,
+  entryPoints: { gcp: 'functions/gcp.ts', aws: 'functions/aws.ts', cli: 'functions/cli.ts' },
+  outdir: 'dist',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  external: ['@google-cloud/functions-framework'],
+});
+// The CLI runs as a command: it needs the interpreter line in front of the shared banner.
+const cli = new URL('../dist/cli.js', import.meta.url);
+writeFileSync(cli, `#!/usr/bin/env node\n${readFileSync(cli, 'utf8')}`);
+chmodSync(cli, 0o755);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -196,6 +196,7 @@ describe('dist/aws.js, the bundle Lambda runs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'outrigger-lambda-'));
     try {
       copyFileSync(join(ROOT, 'dist/aws.js'), join(dir, 'aws.js'));
+      cpSync(join(ROOT, 'dist/chunks'), join(dir, 'chunks'), { recursive: true });
       writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
       const event = functionUrlEvent({ path: `/inject/cluster/c1/key/${SECRET_1}`, body: BODY });
       const script = `const { handler } = await import('./aws.js');

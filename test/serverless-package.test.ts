@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -121,8 +121,10 @@ describe('serverless package (serverless.yml → CloudFormation, offline)', () =
       assert.ok(!resource(s).includes('*'), resource(s));
   });
 
-  it('the zip holds the bundle and the package.json that makes it ESM, nothing else', () => {
-    assert.deepEqual(zipFiles.sort(), ['dist/aws.js', 'package.json']);
+  it('the zip holds the bundle, its chunks and the package.json that makes it ESM, nothing else', () => {
+    const chunks = readdirSync(join(ROOT, 'dist', 'chunks')).map((f) => `dist/chunks/${f}`);
+    assert.ok(chunks.length > 0);
+    assert.deepEqual(zipFiles.sort(), ['dist/aws.js', ...chunks, 'package.json'].sort());
     assert.equal(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).type, 'module');
   });
 });

@@ -34,11 +34,12 @@ cd "$(dirname "$0")/../.."
 npm run build
 
 # The uploaded source: the bundle and a package.json naming only the framework, which the Cloud Build
-# buildpack installs. Everything else is inside dist/gcp.js.
+# buildpack installs. Everything else is inside dist/gcp.js and the chunks it loads.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/source"
 cp dist/gcp.js "$work/source/gcp.js"
+cp -r dist/chunks "$work/source/chunks"
 cp infra/gcp/package.json "$work/source/package.json"
 
 # Runtime identity: its own service account, granted read access to exactly what it needs.
