@@ -109,9 +109,14 @@ describe('strategic merge for pods', () => {
 
   it('orders like apimachinery: patch order, with a live-only item placed before patch items it preceded live', () => {
     const live = { spec: { volumes: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] } };
-    assert.deepEqual(strategicMerge(live, { spec: { volumes: [{ name: 'c', x: 1 }, { name: 'new' }, { name: 'a', y: 2 }] } }), {
-      spec: { volumes: [{ name: 'b' }, { name: 'c', x: 1 }, { name: 'new' }, { name: 'a', y: 2 }] },
-    });
+    assert.deepEqual(
+      strategicMerge(live, {
+        spec: { volumes: [{ name: 'c', x: 1 }, { name: 'new' }, { name: 'a', y: 2 }] },
+      }),
+      {
+        spec: { volumes: [{ name: 'b' }, { name: 'c', x: 1 }, { name: 'new' }, { name: 'a', y: 2 }] },
+      },
+    );
     assert.deepEqual(strategicMerge(live, { spec: { volumes: [{ name: 'c', x: 1 }] } }), {
       spec: { volumes: [{ name: 'a' }, { name: 'b' }, { name: 'c', x: 1 }] },
     });

@@ -12,7 +12,12 @@ export interface RawResponse {
 
 export function httpRequest(
   url: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: Buffer | string; timeoutMs?: number } = {},
+  opts: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: Buffer | string;
+    timeoutMs?: number;
+  } = {},
 ): Promise<RawResponse> {
   const start = performance.now();
   return new Promise((resolve, reject) => {

@@ -47,7 +47,8 @@ export async function spawnServer(opts: SpawnOptions): Promise<ServerProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const ready =
-    opts.ready ?? (async (u: string) => (await httpRequest(`${u}/healthz`, { timeoutMs: 2000 })).status === 200);
+    opts.ready ??
+    (async (u: string) => (await httpRequest(`${u}/healthz`, { timeoutMs: 2000 })).status === 200);
   // The server's stdout and stderr go to a file, not a pipe: a log line per request must cost the server
   // what a platform's log capture costs, and cost this process (often the load generator) nothing.
   const logDir = mkdtempSync(join(tmpdir(), 'outrigger-server-'));
@@ -56,11 +57,15 @@ export async function spawnServer(opts: SpawnOptions): Promise<ServerProcess> {
   const start = performance.now();
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, opts.args.map((a) => a.replaceAll('{port}', String(port))), {
-      cwd: ROOT,
-      env: { ...process.env, PORT: String(port), ...opts.env },
-      stdio: ['ignore', fd, fd],
-    });
+    child = spawn(
+      process.execPath,
+      opts.args.map((a) => a.replaceAll('{port}', String(port))),
+      {
+        cwd: ROOT,
+        env: { ...process.env, PORT: String(port), ...opts.env },
+        stdio: ['ignore', fd, fd],
+      },
+    );
   } finally {
     closeSync(fd);
   }
