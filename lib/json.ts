@@ -15,6 +15,8 @@ export function deepMerge(base: Json, over: Json): Json {
   if (!isObject(base) || !isObject(over)) return over;
   const out: JsonObject = { ...base };
   for (const [k, v] of Object.entries(over)) {
+    // A `__proto__` key read from YAML or JSON would set the result's prototype, not a field.
+    if (k === '__proto__') continue;
     const b = out[k];
     out[k] = b !== undefined && v !== undefined ? deepMerge(b, v) : v;
   }

@@ -99,10 +99,12 @@ export function createHandler(options: HandlerOptions): (req: HttpRequest) => Pr
     const body = req.body ?? Buffer.alloc(0);
     if (body.length > MAX_BODY_BYTES)
       return refuse(413, `request body is ${body.length} bytes; the limit is ${MAX_BODY_BYTES}`);
-    if (body.length === 0) return refuse(400, 'no body found');
+    // Content type first: functions-framework hands over no body for a type it does not parse, so
+    // "no body found" would hide the real problem.
     const type = req.headers['content-type'] ?? '';
     if (!isJsonContentType(type))
       return refuse(415, `invalid Content-Type ${JSON.stringify(type)}, want "application/json"`);
+    if (body.length === 0) return refuse(400, 'no body found');
 
     let result: Awaited<ReturnType<typeof handleReview>>;
     try {

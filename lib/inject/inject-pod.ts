@@ -85,7 +85,18 @@ export function injectPod(input: Pod, config: InjectorConfig, ctx: InjectContext
     rendered,
     previouslyInjected: previous !== undefined,
   });
-  return { decision, templates, pod, patch: createPatch(original, pod) };
+  return { decision, templates, pod, patch: createPatch(patchBase(input, original), pod) };
+}
+
+/**
+ * What the patch is computed against: the pod as the API server holds it. A pod whose metadata is null
+ * or missing gets its metadata whole (namespace included); otherwise the filled namespace is on both
+ * sides and costs no operation.
+ */
+function patchBase(input: Pod, original: Pod): Pod {
+  if (isObject(input.metadata)) return original;
+  const { metadata: _, ...rest } = original;
+  return (input.metadata === null ? { ...rest, metadata: null } : rest) as Pod;
 }
 
 function meshStatusPort(mesh: JsonObject): string {

@@ -41,14 +41,20 @@ export class InjectionCache {
       for (const f of PER_OBJECT_FIELDS) delete trimmed[f];
       keyed = { ...pod, metadata: trimmed };
     }
-    const key = JSON.stringify([
-      config.version,
-      ctx.namespace,
-      ctx.revision,
-      ctx.proxyEnvs,
-      ctx.nativeSidecars ?? null,
-      keyed,
-    ]);
+    let key: string;
+    try {
+      key = JSON.stringify([
+        config.version,
+        ctx.namespace,
+        ctx.revision,
+        ctx.proxyEnvs,
+        ctx.nativeSidecars ?? null,
+        keyed,
+      ]);
+    } catch {
+      // Nesting too deep to serialise: not worth caching, and injectPod gives the real answer.
+      return undefined;
+    }
     return key.length <= MAX_KEY_LENGTH ? key : undefined;
   }
 

@@ -24,7 +24,7 @@ export function selectTemplates(
   const knownSet = new Set(known);
   const out: string[] = [];
   for (const name of names) {
-    for (const resolved of aliases[name] ?? [name]) {
+    for (const resolved of Object.hasOwn(aliases, name) ? (aliases[name] as string[]) : [name]) {
       if (!knownSet.has(resolved)) {
         throw new InjectionError(
           'unknown-template',

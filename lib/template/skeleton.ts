@@ -43,7 +43,7 @@ function fillNode(node: Json, values: unknown[], used: boolean[]): Json | typeof
   if (typeof node === 'string') {
     const i = placeholderIndex(node, used);
     if (i === FAIL) return FAIL;
-    return i === undefined ? node : (JSON.parse(yamlScalar(values[i])) as Json);
+    return i === undefined ? node : asParsed(values[i]);
   }
   if (Array.isArray(node)) {
     const out: Json[] = [];
@@ -71,6 +71,22 @@ function fillNode(node: Json, values: unknown[], used: boolean[]): Json | typeof
     out[key] = filled;
   }
   return out;
+}
+
+/** What YAML reads back from the escaped value: scalars are themselves, anything else a JSON copy. */
+function asParsed(value: unknown): Json {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      // -0 prints as 0, so YAML reads 0.
+      return Number.isFinite(value) ? value + 0 : null;
+    case 'undefined':
+      return null;
+    default:
+      return value === null ? null : (JSON.parse(yamlScalar(value)) as Json);
+  }
 }
 
 function placeholderIndex(s: string, used: boolean[]): number | undefined | typeof FAIL {

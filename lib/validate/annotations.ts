@@ -13,9 +13,10 @@ type Check = (value: string) => string | undefined;
 export function validateAnnotations(annotations: Record<string, string> | undefined): void {
   const problems: string[] = [];
   for (const [name, value] of Object.entries(annotations ?? {})) {
-    const check = CHECKS[name];
+    const check = Object.hasOwn(CHECKS, name) ? CHECKS[name] : undefined;
     const problem = check?.(String(value));
-    if (problem) problems.push(`invalid value '${value}' for annotation '${name}': ${problem}`);
+    if (problem)
+      problems.push(`invalid value '${shorten(String(value))}' for annotation '${name}': ${problem}`);
   }
   if (problems.length) throw new InjectionError('bad-annotation', problems.join('; '));
 }
@@ -46,6 +47,11 @@ const CHECKS: Record<string, Check> = {
   'sidecar.istio.io/userVolume': (v) => jsonMapProblem(v, 'a JSON map of volume name to Volume'),
   'sidecar.istio.io/userVolumeMount': (v) => jsonMapProblem(v, 'a JSON map of volume name to VolumeMount'),
 };
+
+/** A rejected value is echoed so the user can find it, but not whole: a message must fit a log entry. */
+function shorten(value: string): string {
+  return value.length <= 200 ? value : `${value.slice(0, 200)}… (${value.length} characters)`;
+}
 
 /** Go's strconv.ParseBool, which Istio uses for boolean annotations. */
 export function parseGoBool(v: string): boolean | undefined {

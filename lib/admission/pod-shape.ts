@@ -1,0 +1,93 @@
+import { InjectionError } from '../errors.ts';
+import { isObject, type Json } from '../json.ts';
+
+type Shape = 'string' | 'boolean' | 'number' | 'map' | 'stringMap' | { list: Fields } | Fields;
+interface Fields {
+  [field: string]: Shape;
+}
+
+const PROBE: Fields = { httpGet: 'map', tcpSocket: 'map', grpc: 'map', exec: 'map' };
+const CONTAINER: Fields = {
+  name: 'string',
+  image: 'string',
+  ports: { list: { name: 'string', containerPort: 'number' } },
+  env: { list: { name: 'string' } },
+  volumeMounts: { list: { name: 'string', mountPath: 'string' } },
+  readinessProbe: PROBE,
+  livenessProbe: PROBE,
+  startupProbe: PROBE,
+  lifecycle: { preStop: PROBE, postStart: PROBE },
+  securityContext: 'map',
+  resources: 'map',
+};
+const POD: Fields = {
+  metadata: {
+    name: 'string',
+    generateName: 'string',
+    namespace: 'string',
+    labels: 'stringMap',
+    annotations: 'stringMap',
+    ownerReferences: {
+      list: { apiVersion: 'string', kind: 'string', name: 'string', controller: 'boolean' },
+    },
+  },
+  spec: {
+    hostNetwork: 'boolean',
+    serviceAccountName: 'string',
+    containers: { list: CONTAINER },
+    initContainers: { list: CONTAINER },
+    volumes: { list: { name: 'string' } },
+    imagePullSecrets: { list: { name: 'string' } },
+  },
+};
+
+/**
+ * The type check a typed decoder would do, for the Pod fields the injector reads: Istio decodes into Go
+ * structs and so refuses `hostNetwork: "true"` or a label that is a number. Here such a pod is refused
+ * with the path of the field, instead of failing deep inside (or, worse, being injected on a
+ * misreading). A `null` field means absent, as in Go; a `null` list item is refused. Fields the
+ * injector never reads are left to the API server.
+ */
+export function checkPodShape(pod: Json): void {
+  const problem = check(pod, POD, 'request.object');
+  if (problem) throw new InjectionError('bad-request', `invalid AdmissionReview: ${problem}`);
+}
+
+function check(value: Json | undefined, shape: Shape, path: string): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  switch (shape) {
+    case 'string':
+    case 'boolean':
+      return typeof value === shape ? undefined : `${path} must be a ${shape}`;
+    case 'number':
+      // A containerPort written as a string is the API server's to judge; an object or list is not a port.
+      return typeof value === 'number' || typeof value === 'string' ? undefined : `${path} must be a number`;
+    case 'map':
+      return isObject(value) ? undefined : `${path} must be a map`;
+    case 'stringMap': {
+      if (!isObject(value)) return `${path} must be a map`;
+      const bad = Object.keys(value).find((k) => typeof value[k] !== 'string');
+      return bad === undefined ? undefined : `${path}[${JSON.stringify(bad)}] must be a string`;
+    }
+  }
+  if (isList(shape)) {
+    if (!Array.isArray(value)) return `${path} must be a list`;
+    for (const [i, item] of value.entries()) {
+      // A null item is no container (or reference) at all, not an empty one.
+      if (!isObject(item)) return `${path}[${i}] must be an object`;
+      const problem = check(item, shape.list, `${path}[${i}]`);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  if (!isObject(value)) return `${path} must be a map`;
+  for (const [field, sub] of Object.entries(shape)) {
+    const problem = check(value[field], sub, `${path}.${field}`);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function isList(shape: Shape): shape is { list: Fields } {
+  return typeof shape === 'object' && 'list' in shape && typeof shape.list === 'object';
+}
