@@ -30,7 +30,7 @@ const sample = () => {
   samples.push({ s, rssMiB });
   process.stdout.write(`t=${String(s).padStart(3)} s  rss ${rssMiB.toFixed(1)} MiB\n`);
 };
-let failed = false;
+let failed: boolean;
 try {
   sample();
   const timer = setInterval(sample, SAMPLE_MS);

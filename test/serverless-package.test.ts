@@ -105,7 +105,6 @@ describe('serverless package (serverless.yml → CloudFormation, offline)', () =
       resource(secret as Statement),
       JSON.stringify({
         'Fn::Sub':
-          // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
           'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:acme/outrigger-??????',
       }),
     );
@@ -114,7 +113,6 @@ describe('serverless package (serverless.yml → CloudFormation, offline)', () =
     assert.deepEqual([object?.Action].flat(), ['s3:GetObject']);
     assert.equal(
       resource(object as Statement),
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
       JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::acme-injector-config/clusters/bundle.yaml' }),
     );
     for (const s of [...about('secretsmanager'), ...about('s3')])

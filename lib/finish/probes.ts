@@ -113,7 +113,7 @@ function withProbers(
     return { ...proxy, env: [...env, { name: PROBERS_ENV, value: JSON.stringify(probers) }] };
   }
   // A re-injected pod's probes already point at the agent; the recorded originals win.
-  let previous: Record<string, JsonObject> = {};
+  let previous: Record<string, JsonObject>;
   try {
     previous = JSON.parse(env[existing]?.value ?? '{}');
   } catch {

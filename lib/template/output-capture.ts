@@ -25,5 +25,5 @@ export function renderCaptured(render: () => string): { text: string; values: un
 }
 
 /** The placeholder for output `n` as YAML reads it back. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL marks a placeholder because no template text contains it
+// eslint-disable-next-line no-control-regex -- NUL marks a placeholder because no template text contains it
 export const PLACEHOLDER = /^\u0000(\d+)$/;

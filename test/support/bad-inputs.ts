@@ -85,14 +85,12 @@ const once = <T>(make: () => T): (() => T) => {
 };
 
 const post = (body: Buffer | string, headers: Record<string, string> = JSON_CT, path = '/inject') =>
-  once(
-    (): BadRequest => ({
-      method: 'POST',
-      path,
-      headers,
-      body: Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'),
-    }),
-  );
+  once((): BadRequest => ({
+    method: 'POST',
+    path,
+    headers,
+    body: Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'),
+  }));
 const postJson = (value: unknown) => post(JSON.stringify(value));
 /** A review whose JSON text is built by `edit` from the hello review's text (for keys JS objects hide). */
 const postEdited = (edit: (json: string) => string, pod: unknown = deploymentPod()) =>
@@ -224,18 +222,16 @@ export const BAD_INPUTS: BadInput[] = [
       ['ct-multipart', 'multipart/form-data; boundary=x'],
       ['ct-merge-patch', 'application/merge-patch+json'],
     ] as const
-  ).map(
-    ([id, type]): BadInput => ({
-      id,
-      what: `the hello review as ${type}`,
-      request: post(JSON.stringify(review(hello())), { 'content-type': type }),
-      expect: {
-        kind: 'http',
-        status: 415,
-        text: `invalid Content-Type ${JSON.stringify(type)}, want "application/json"\n`,
-      },
-    }),
-  ),
+  ).map(([id, type]): BadInput => ({
+    id,
+    what: `the hello review as ${type}`,
+    request: post(JSON.stringify(review(hello())), { 'content-type': type }),
+    expect: {
+      kind: 'http',
+      status: 415,
+      text: `invalid Content-Type ${JSON.stringify(type)}, want "application/json"\n`,
+    },
+  })),
   {
     id: 'ct-missing',
     what: 'the hello review with no Content-Type header',
