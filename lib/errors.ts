@@ -24,3 +24,15 @@ export class InjectionError extends Error {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * A YAML parse error without js-yaml's quoted source lines: the text may be a secret's content (a
+ * config bundle) and the message reaches every pod creator. Line and column are enough to find it.
+ */
+export function yamlProblem(err: unknown): string {
+  const e = err as { reason?: unknown; mark?: { line?: unknown; column?: unknown } };
+  if (typeof e?.reason !== 'string') return errorMessage(err);
+  const line = typeof e.mark?.line === 'number' ? e.mark.line + 1 : undefined;
+  const column = typeof e.mark?.column === 'number' ? e.mark.column + 1 : undefined;
+  return line === undefined ? e.reason : `${e.reason} (line ${line}, column ${column})`;
+}

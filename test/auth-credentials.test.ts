@@ -76,7 +76,7 @@ describe('parseClusterKeys: errors say what is wrong and how to make a right one
   it('not JSON', () => {
     assert.deepEqual(parseClusterKeys('{c1:'), {
       ok: false,
-      error: `OUTRIGGER_AUTH_KEYS is not JSON (${jsonError('{c1:')}); want ${HOW}`,
+      error: `OUTRIGGER_AUTH_KEYS is not JSON; want ${HOW}`,
     });
   });
   it('not an object', () => {
@@ -88,7 +88,7 @@ describe('parseClusterKeys: errors say what is wrong and how to make a right one
   it('a plain secret instead of its hash', () => {
     assert.deepEqual(parseClusterKeys('{"c1":"my-secret"}'), {
       ok: false,
-      error: `OUTRIGGER_AUTH_KEYS["c1"]: "my-secret" is not a hash; want ${HOW}`,
+      error: `OUTRIGGER_AUTH_KEYS["c1"] is not a sha256 hash (a secret pasted by mistake is not shown); want ${HOW}`,
     });
   });
 });
@@ -152,12 +152,3 @@ describe('secretFromInput (auth-hash standard input)', () => {
     });
   });
 });
-
-function jsonError(text: string): string {
-  try {
-    JSON.parse(text);
-  } catch (err) {
-    return (err as Error).message;
-  }
-  return '';
-}

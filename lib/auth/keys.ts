@@ -17,8 +17,9 @@ export function parseClusterKeys(
   let raw: unknown;
   try {
     raw = JSON.parse(json);
-  } catch (err) {
-    return { ok: false, error: `OUTRIGGER_AUTH_KEYS is not JSON (${(err as Error).message}); want ${WANT}` };
+  } catch {
+    // The parser's message quotes the input, which may be a secret pasted by mistake: not repeated.
+    return { ok: false, error: `OUTRIGGER_AUTH_KEYS is not JSON; want ${WANT}` };
   }
   if (!isObject(raw)) return { ok: false, error: `OUTRIGGER_AUTH_KEYS is not a JSON object; want ${WANT}` };
   const keys = new Map<string, Buffer[]>();
@@ -30,12 +31,13 @@ export function parseClusterKeys(
       if (hex === undefined) {
         return {
           ok: false,
-          error: `OUTRIGGER_AUTH_KEYS[${JSON.stringify(cluster)}]: ${JSON.stringify(hash)} is not a hash; want ${WANT}`,
+          error: `OUTRIGGER_AUTH_KEYS[${JSON.stringify(cluster)}] is not a sha256 hash (a secret pasted by mistake is not shown); want ${WANT}`,
         };
       }
       digests.push(Buffer.from(hex, 'hex'));
     }
     keys.set(cluster, digests);
   }
+  if (keys.size === 0) return { ok: false, error: `OUTRIGGER_AUTH_KEYS names no cluster; want ${WANT}` };
   return { ok: true, keys };
 }

@@ -4,7 +4,7 @@
  * the pod spec. Every spelling the grammar would turn into `KEY` is removed: `key/<v>` in any letter case
  * and `:ENV:key=<v>`. The last one is the secret, as the last value wins in the grammar.
  */
-export function takePathKey(path: string): { path: string; key: string | undefined } {
+export function takePathKey(path: string): { path: string; key: string | undefined; mixed?: boolean } {
   const trimmed = path.endsWith('/') ? path.slice(0, -1) : path;
   const second = trimmed.indexOf('/', 1);
   if (second < 0) return { path, key: undefined };
@@ -13,6 +13,9 @@ export function takePathKey(path: string): { path: string; key: string | undefin
   let key: string | undefined;
 
   if (rest.startsWith(':ENV:')) {
+    // In this form a `/key/<secret>` tail would be read as part of a value (a cluster id, a network) and
+    // reach the pod or the logs: the two forms cannot be mixed.
+    if (/(^|\/)key\//i.test(rest)) return { path: head, key: undefined, mixed: true };
     const kept = rest.split(':ENV:').filter((entry) => {
       const eq = entry.indexOf('=');
       if (eq <= 0 || !isKeyName(entry.slice(0, eq))) return true;

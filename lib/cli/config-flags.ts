@@ -41,6 +41,9 @@ export function applySet(values: JsonObject, assignment: string): JsonObject {
   const eq = assignment.indexOf('=');
   if (eq <= 0) throw new InjectionError('config', `--set ${assignment}: want KEY.PATH=VALUE`);
   const path = assignment.slice(0, eq).split('.');
+  if (path.some((k) => k === '' || k === '__proto__' || k === 'constructor' || k === 'prototype')) {
+    throw new InjectionError('config', `--set ${assignment.slice(0, eq)}: not a values path`);
+  }
   const value = yaml.load(assignment.slice(eq + 1), { schema: yaml.JSON_SCHEMA }) as Json;
   const out = structuredClone(values);
   let cur: JsonObject = out;

@@ -1,6 +1,6 @@
 import yaml from 'js-yaml';
 import type { InjectorConfig } from '../config/compile.ts';
-import { errorMessage, InjectionError } from '../errors.ts';
+import { errorMessage, InjectionError, yamlProblem } from '../errors.ts';
 import { injectPod } from '../inject/inject-pod.ts';
 import { isObject } from '../json.ts';
 import { podSlotsOf } from '../kube/pod-templates.ts';
@@ -34,7 +34,7 @@ export function kubeInject(
     try {
       doc = yaml.load(chunk);
     } catch (err) {
-      throw new InjectionError('bad-request', `input is not YAML: ${errorMessage(err)}`);
+      throw new InjectionError('bad-request', `input is not YAML: ${yamlProblem(err)}`);
     }
     if (doc === null || doc === undefined) continue;
     const slots = isObject(doc) ? podSlotsOf(doc) : [];

@@ -1,5 +1,5 @@
 import yaml from 'js-yaml';
-import { errorMessage, InjectionError } from '../errors.ts';
+import { InjectionError, yamlProblem } from '../errors.ts';
 import { type PartialBundle, validateBundle } from './bundle.ts';
 
 /** Parses one bundle document (YAML or JSON, which is YAML too) from any store. */
@@ -10,7 +10,7 @@ export function parseBundleDocument(text: string, source: string): PartialBundle
   } catch (err) {
     throw new InjectionError(
       'config',
-      `invalid config bundle ${source}: not YAML or JSON: ${errorMessage(err)}`,
+      `invalid config bundle ${source}: not YAML or JSON: ${yamlProblem(err)}`,
     );
   }
   return validateBundle(raw, source);

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { errorMessage } from '../errors.ts';
+import { yamlProblem } from '../errors.ts';
 import { configError, type PartialBundle, validateBundle } from './bundle.ts';
 import { parseBundleDocument } from './parse.ts';
 
@@ -34,7 +34,7 @@ export function readBundleDirectory(dir: string): PartialBundle {
     try {
       doc = yaml.load(readFileSync(path, 'utf8'), { filename: path });
     } catch (err) {
-      throw configError(path, part, `not YAML: ${errorMessage(err)}`);
+      throw configError(path, part, `not YAML: ${yamlProblem(err)}`);
     }
     Object.assign(bundle, validateBundle({ [part]: doc ?? {} }, path));
   }

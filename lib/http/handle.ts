@@ -67,7 +67,7 @@ export function createHandler(options: HandlerOptions): (req: HttpRequest) => Pr
       return text(200, 'ok');
     }
     // The secret leaves the path before anything else reads it: the path becomes proxy environment.
-    const { path, key } = takePathKey(req.path);
+    const { path, key, mixed } = takePathKey(req.path);
     const cluster = parseInjectEnvs(path).ISTIO_META_CLUSTER_ID ?? '';
     const refuse = (
       status: number,
@@ -79,6 +79,12 @@ export function createHandler(options: HandlerOptions): (req: HttpRequest) => Pr
       return text(status, message, headers);
     };
 
+    if (mixed) {
+      return refuse(
+        400,
+        'a /key/ segment cannot follow the :ENV: path form; use /inject/cluster/<id>/key/<secret>/...',
+      );
+    }
     if (path !== '/inject' && !path.startsWith('/inject/')) {
       // Echoed to the caller, who knows it, but not logged: behind a mistaken prefix the key pair is not
       // where the grammar looks, so the path may still hold the secret.

@@ -64,36 +64,44 @@ function mergeList(original: Json[], patch: Json[], key: string, listPath: strin
     return listWithoutDirectives(patch.filter((p) => !(isObject(p) && p.$patch === 'replace')));
   }
   const keyOf = (item: Json): Json | undefined => (isObject(item) ? item[key] : undefined);
-  const serverOrder = original.map(keyOf);
-  const deleted = new Set<Json | undefined>();
+  // Maps, not searches: a pod may carry thousands of env vars, and this must stay linear.
+  const liveIndex = new Map<Json, number>();
+  original.forEach((o, i) => {
+    const k = keyOf(o);
+    if (k !== undefined && !liveIndex.has(k)) liveIndex.set(k, i);
+  });
+  const deleted = new Set<Json>();
   // Patch items in patch order, each merged with its live counterpart (and with earlier duplicates).
   const patchItems: Json[] = [];
-  const patchIndex = new Map<Json | undefined, number>();
+  const patchIndex = new Map<Json, number>();
   for (const item of patch) {
     if (!isObject(item)) continue;
     const k = keyOf(item);
     if (item.$patch === 'delete') {
-      deleted.add(k);
+      if (k !== undefined) deleted.add(k);
       continue;
     }
     const seen = k === undefined ? undefined : patchIndex.get(k);
     if (seen !== undefined) {
       patchItems[seen] = strategicMerge(patchItems[seen] as Json, item, path);
-    } else {
-      const live = k === undefined ? undefined : original.find((o) => keyOf(o) === k);
-      patchIndex.set(k, patchItems.length);
-      patchItems.push(strategicMerge(live ?? null, item, path));
+      continue;
     }
+    const live = k === undefined ? undefined : liveIndex.get(k);
+    if (k !== undefined) patchIndex.set(k, patchItems.length);
+    patchItems.push(strategicMerge(live === undefined ? null : (original[live] as Json), item, path));
   }
-  const serverOnly = original.filter((o) => !deleted.has(keyOf(o)) && !patchIndex.has(keyOf(o)));
-  return mergeSorted(
-    serverOnly,
-    patchItems.filter((p) => !deleted.has(keyOf(p))),
-    (item) => {
-      const k = keyOf(item);
-      return k === undefined ? -1 : serverOrder.indexOf(k);
-    },
-  );
+  const kept = (item: Json) => {
+    const k = keyOf(item);
+    return k === undefined || !deleted.has(k);
+  };
+  const serverOnly = original.filter((o) => {
+    const k = keyOf(o);
+    return kept(o) && (k === undefined || !patchIndex.has(k));
+  });
+  return mergeSorted(serverOnly, patchItems.filter(kept), (item) => {
+    const k = keyOf(item);
+    return k === undefined ? -1 : (liveIndex.get(k) ?? -1);
+  });
 }
 
 /**
@@ -126,5 +134,7 @@ function withoutDirectives(o: JsonObject): JsonObject {
 }
 
 function listWithoutDirectives(list: Json[]): Json[] {
-  return list.map((item) => (isObject(item) ? (strategicMerge(null, item) as JsonObject) : item));
+  return list
+    .filter((item) => !(isObject(item) && item.$patch === 'delete'))
+    .map((item) => (isObject(item) ? (strategicMerge(null, item) as JsonObject) : item));
 }

@@ -148,9 +148,13 @@ function proxyResources(
 function namedList(annotation: string | undefined): JsonObject[] {
   if (annotation === undefined) return [];
   const map = JSON.parse(annotation) as Record<string, JsonObject>;
+  // `$`-keys are merge directives, not Volume fields: a pod must not smuggle `$patch` into the sidecar.
   return Object.keys(map)
     .sort()
-    .map((name) => ({ name, ...map[name] }));
+    .map((name) => ({
+      name,
+      ...Object.fromEntries(Object.entries(map[name] ?? {}).filter(([k]) => !k.startsWith('$'))),
+    }));
 }
 
 function obj(v: Json | undefined): JsonObject {

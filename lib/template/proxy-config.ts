@@ -1,5 +1,5 @@
 import yaml from 'js-yaml';
-import { errorMessage, InjectionError } from '../errors.ts';
+import { InjectionError, yamlProblem } from '../errors.ts';
 import { deepMerge, isObject, type Json, type JsonObject } from '../json.ts';
 
 export const PROXY_CONFIG_ANNOTATION = 'proxy.istio.io/config';
@@ -84,7 +84,7 @@ export function effectiveProxyConfig(
  */
 export function proxyConfigJSON(set: JsonObject): string {
   const out: JsonObject = {};
-  const keys = Object.keys(set).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const keys = Object.keys(set).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   for (const key of keys) {
     const value = set[key];
     if (value === undefined || value === null) continue;
@@ -102,7 +102,7 @@ function parseAnnotation(annotation: string | undefined): JsonObject {
   } catch (err) {
     throw new InjectionError(
       'bad-annotation',
-      `invalid annotation ${PROXY_CONFIG_ANNOTATION}: ${errorMessage(err)}`,
+      `invalid annotation ${PROXY_CONFIG_ANNOTATION}: ${yamlProblem(err)}`,
     );
   }
   if (!isObject(overlay)) {

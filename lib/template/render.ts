@@ -1,6 +1,6 @@
 import yaml from 'js-yaml';
 import type { InjectorConfig } from '../config/compile.ts';
-import { errorMessage, InjectionError } from '../errors.ts';
+import { errorMessage, InjectionError, yamlProblem } from '../errors.ts';
 import { isObject, type JsonObject } from '../json.ts';
 import type { TemplateData } from './data.ts';
 import { renderCaptured } from './output-capture.ts';
@@ -34,7 +34,7 @@ export function renderTemplate(config: InjectorConfig, name: string, data: Templ
   } catch (err) {
     throw new InjectionError(
       'template',
-      `injection template "${name}" produced invalid YAML: ${errorMessage(err)}`,
+      `injection template "${name}" produced invalid YAML: ${yamlProblem(err)}`,
     );
   }
   if (doc === null || doc === undefined) return {};

@@ -5,8 +5,9 @@ export const TEMPLATES_ANNOTATION = 'inject.istio.io/templates';
 
 /**
  * Which templates to render, in order: the pod's `inject.istio.io/templates` (comma list) or the
- * bundle's defaults, each alias expanded one level. Names are not de-duplicated: Istio renders a name
- * listed twice twice.
+ * bundle's defaults, each alias expanded one level. A name listed twice is rendered once: Istio renders
+ * it again, which merges to the same pod, and a pod listing one name a thousand times must not cost a
+ * thousand renders.
  */
 export function selectTemplates(
   pod: Pod,
@@ -31,7 +32,7 @@ export function selectTemplates(
           `requested template "${resolved}" not found; have ${[...knownSet].sort().join(', ')}`,
         );
       }
-      out.push(resolved);
+      if (!out.includes(resolved)) out.push(resolved);
     }
   }
   return out;
