@@ -129,6 +129,16 @@ figures.push(
     pass: cold.ours.median / cold.http.median <= 2.5,
   },
   {
+    id: 'cold.server',
+    label: `cold start of dist/server.js (plain node:http, Cloud Run), spawn → first injected 200`,
+    value: cold.server.median,
+    unit: 'ms',
+    baseline: { label: 'http floor spawn → first 200', value: cold.http.median },
+    ratio: cold.server.median / cold.http.median,
+    target: '≤ 2.5× http floor',
+    pass: cold.server.median / cold.http.median <= 2.5,
+  },
+  {
     id: 'cold.framework',
     label: 'cold start of the framework floor (no-op function)',
     value: cold.framework.median,
@@ -222,12 +232,60 @@ figures.push(
     target: 'info',
   },
   {
+    id: 'http.rps.server',
+    label: 'HTTP req/s of dist/server.js (plain node:http), same review',
+    value: load.same.server.rps,
+    unit: 'req/s',
+    baseline: { label: 'framework floor req/s', value: framework.rps },
+    ratio: load.same.server.rps / framework.rps,
+    target: '≥ 0.80× framework floor',
+    pass: load.same.server.rps / framework.rps >= 0.8,
+  },
+  {
+    id: 'http.p99.server',
+    label: 'HTTP p99 of dist/server.js, same review',
+    value: load.same.server.p99,
+    unit: 'ms',
+    baseline: { label: 'framework floor p99', value: framework.p99 },
+    ratio: load.same.server.p99 / framework.p99,
+    target: '≤ 1.3× framework floor',
+    pass: load.same.server.p99 / framework.p99 <= 1.3,
+  },
+  {
+    id: 'http.rps.server.httpFloor',
+    label: 'HTTP req/s of dist/server.js against the http floor',
+    value: load.same.server.rps,
+    unit: 'req/s',
+    baseline: { label: 'http floor req/s', value: http.rps },
+    ratio: load.same.server.rps / http.rps,
+    target: 'info',
+  },
+  {
+    id: 'http.rps.server.distinct',
+    label: 'HTTP req/s of dist/server.js, distinct hello pods',
+    value: load.distinct.server.rps,
+    unit: 'req/s',
+    baseline: { label: 'framework floor req/s, same bodies', value: load.distinct.framework.rps },
+    ratio: load.distinct.server.rps / load.distinct.framework.rps,
+    target: '≥ 0.80× framework floor',
+    pass: load.distinct.server.rps / load.distinct.framework.rps >= 0.8,
+  },
+  {
     id: 'http.errors',
-    label: 'errors + non-2xx + timeouts under load (ours, both runs)',
-    value: failures(ours) + failures(load.distinct.ours),
+    label: 'errors + non-2xx + timeouts under load (ours and dist/server.js, all runs)',
+    value:
+      failures(ours) +
+      failures(load.distinct.ours) +
+      failures(load.same.server) +
+      failures(load.distinct.server),
     unit: '',
     target: '0',
-    pass: failures(ours) + failures(load.distinct.ours) === 0,
+    pass:
+      failures(ours) +
+        failures(load.distinct.ours) +
+        failures(load.same.server) +
+        failures(load.distinct.server) ===
+      0,
   },
   {
     id: 'rss.afterLoad',

@@ -27,7 +27,12 @@ const common = {
 // config URI names its store (lib/config/stores.ts).
 await build({
   ...common,
-  entryPoints: { gcp: 'functions/gcp.ts', aws: 'functions/aws.ts', cli: 'functions/cli.ts' },
+  entryPoints: {
+    gcp: 'functions/gcp.ts',
+    server: 'functions/server.ts',
+    aws: 'functions/aws.ts',
+    cli: 'functions/cli.ts',
+  },
   outdir: 'dist',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',

@@ -9,13 +9,16 @@ import {
   spawnServer,
 } from '../../test/support/spawn-server.ts';
 
-export type ServerName = 'ours' | 'framework' | 'http';
+/** ours: functions-framework on dist/gcp.js; server: dist/server.js on plain node:http (Cloud Run). */
+export type ServerName = 'ours' | 'server' | 'framework' | 'http';
 
 /** How each server is started: ours is the built GCP bundle, auth off (another engineer's feature). */
 export function serverOptions(name: ServerName): SpawnOptions {
   switch (name) {
     case 'ours':
       return functionsFramework('dist/gcp.js', { OUTRIGGER_AUTH: 'off' });
+    case 'server':
+      return { args: ['dist/server.js'], env: { OUTRIGGER_AUTH: 'off' } };
     case 'framework':
       return functionsFramework('bench/noop-function.js');
     case 'http':
@@ -32,7 +35,8 @@ function readyProbe(name: ServerName, body: string): (url: string) => Promise<bo
       body,
       timeoutMs: 5000,
     });
-    return res.status === 200 && (name !== 'ours' || res.text.includes('"patch"'));
+    const injects = name === 'ours' || name === 'server';
+    return res.status === 200 && (!injects || res.text.includes('"patch"'));
   };
 }
 
@@ -121,7 +125,7 @@ export interface LoadFigures {
 
 /**
  * Each server in turn: start, warm up, `seconds` of load at 50 connections with the same review, then
- * (framework floor and ours) `seconds` with distinct pods, stop.
+ * (all but the http floor) `seconds` with distinct pods, stop.
  */
 export async function measureLoad(
   body: string,
@@ -132,7 +136,7 @@ export async function measureLoad(
   const same = {} as LoadFigures['same'];
   const distinct = {} as LoadFigures['distinct'];
   let rss = { idle: Number.NaN, afterLoad: Number.NaN };
-  for (const name of ['http', 'framework', 'ours'] as const) {
+  for (const name of ['http', 'framework', 'ours', 'server'] as const) {
     const server = await startServer(name, body);
     try {
       const idle = name === 'ours' ? server.rssKiB() : Number.NaN;
@@ -158,9 +162,9 @@ export interface ColdStart {
 
 /** Cold starts of each server, interleaved so machine noise hits all of them alike. */
 export async function measureColdStarts(body: string, runs: number): Promise<Record<ServerName, ColdStart>> {
-  const times: Record<ServerName, number[]> = { ours: [], framework: [], http: [] };
+  const times: Record<ServerName, number[]> = { ours: [], server: [], framework: [], http: [] };
   for (let i = 0; i < runs; i++) {
-    for (const name of ['ours', 'http', 'framework'] as const) {
+    for (const name of ['ours', 'server', 'http', 'framework'] as const) {
       const server = await startServer(name, body);
       times[name].push(server.readyMs);
       await server.stop();
@@ -175,5 +179,10 @@ export async function measureColdStarts(body: string, runs: number): Promise<Rec
       runs: t.map((x) => Math.round(x)),
     };
   };
-  return { ours: summary(times.ours), framework: summary(times.framework), http: summary(times.http) };
+  return {
+    ours: summary(times.ours),
+    server: summary(times.server),
+    framework: summary(times.framework),
+    http: summary(times.http),
+  };
 }

@@ -95,7 +95,7 @@ gcloud functions deploy "$NAME" --gen2 \
   --memory 256Mi --cpu 1 --concurrency 80 --timeout 10s \
   --min-instances "${MIN_INSTANCES:-0}" --max-instances "${MAX_INSTANCES:-20}" \
   --env-vars-file "$work/env.yaml" \
-  "${secret_flags[@]}"
+  ${secret_flags[@]+"${secret_flags[@]}"}
 
 url=$(gcloud functions describe "$NAME" --gen2 --project "$PROJECT" --region "$REGION" --format 'value(serviceConfig.uri)')
 echo "deployed: $url"

@@ -19,6 +19,8 @@ export interface HttpRequest {
   body: Buffer | undefined;
   /** The body already parsed as JSON by the platform (functions-framework does), to skip a second parse. */
   parsedBody?: unknown;
+  /** The platform stopped reading the body at MAX_BODY_BYTES (functions/server.ts); `body` is then unset. */
+  bodyTooLarge?: boolean;
 }
 
 export interface HttpResponse {
@@ -103,6 +105,7 @@ export function createHandler(options: HandlerOptions): (req: HttpRequest) => Pr
     if (req.method !== 'POST')
       return refuse(405, `method ${req.method} not allowed; use POST`, { allow: 'POST' });
     const body = req.body ?? Buffer.alloc(0);
+    if (req.bodyTooLarge) return refuse(413, `request body is over the limit of ${MAX_BODY_BYTES} bytes`);
     if (body.length > MAX_BODY_BYTES)
       return refuse(413, `request body is ${body.length} bytes; the limit is ${MAX_BODY_BYTES}`);
     // Content type first: functions-framework hands over no body for a type it does not parse, so
