@@ -50,16 +50,21 @@ export function registerFilters(engine: Liquid): void {
 }
 
 interface FilterThis {
-  context: { getSync(paths: PropertyKey[]): unknown };
+  context: { environments: unknown };
 }
 
+/**
+ * Reads the pod from the render's data itself (not through Liquid's scope lookup, which is several
+ * times slower and would let a template's own `assign pod = ...` stand in for the real pod).
+ */
 function podMetaField(
   self: FilterThis,
   field: 'annotations' | 'labels',
   name: unknown,
   fallback: unknown,
 ): unknown {
-  const map = self.context.getSync(['pod', 'metadata', field]);
+  const data = self.context.environments as { pod?: { metadata?: Record<string, unknown> } } | undefined;
+  const map = data?.pod?.metadata?.[field];
   if (isObject(map) && typeof name === 'string' && Object.hasOwn(map, name)) return map[name];
   return fallback;
 }
