@@ -9,7 +9,6 @@
 //      baseline: spawn node printing a line.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +17,7 @@ import { functionUrlEvent } from '../test/deploy/aws-events.ts';
 import { bundleSize } from './lib/bundles.ts';
 import { ensureBuilt } from '../test/deploy/build.ts';
 import { deploymentPod, review } from '../test/support/reviews.ts';
+import { freePort } from '../test/support/spawn-server.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.argv[2] ?? 5);
@@ -146,15 +146,6 @@ function stop(child: ChildProcess): Promise<void> {
     if (child.exitCode !== null) return resolve();
     child.once('exit', () => resolve());
     child.kill();
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
   });
 }
 

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { secretHash } from '../lib/auth/secret-hash.ts';
 import { ensureBuilt, ROOT } from './deploy/build.ts';
 import { patchedPod, proxyEnv } from './deploy/patched.ts';
-import { type RunningServer, startFunctionsFramework } from './support/ff-server.ts';
+import { functionsFramework, type ServerProcess, spawnServer } from './support/spawn-server.ts';
 import { deploymentPod, review } from './support/reviews.ts';
 
 const SECRET_1 = 'gcp-c1-0123456789abcdef0123456789';
@@ -15,12 +15,14 @@ const SECRET_2 = 'gcp-c2-fedcba9876543210fedcba9876';
 const POD = deploymentPod('hello');
 const BODY = JSON.stringify(review(POD, { uid: 'gcp-uid-1' }));
 
-let server: RunningServer;
+let server: ServerProcess;
 before(async () => {
   await ensureBuilt();
-  server = await startFunctionsFramework({
-    OUTRIGGER_AUTH_KEYS: JSON.stringify({ c1: secretHash('c1', SECRET_1), c2: secretHash('c2', SECRET_2) }),
-  });
+  server = await spawnServer(
+    functionsFramework('dist/gcp.js', {
+      OUTRIGGER_AUTH_KEYS: JSON.stringify({ c1: secretHash('c1', SECRET_1), c2: secretHash('c2', SECRET_2) }),
+    }),
+  );
 });
 after(() => server?.stop());
 
@@ -103,7 +105,7 @@ describe('GCP start-up and source bundle', () => {
   it('auth is on by default: without keys the function does not start, and says why', async () => {
     await ensureBuilt();
     await assert.rejects(
-      startFunctionsFramework({ OUTRIGGER_AUTH: '', OUTRIGGER_AUTH_KEYS: '' }),
+      spawnServer(functionsFramework('dist/gcp.js', { OUTRIGGER_AUTH: '', OUTRIGGER_AUTH_KEYS: '' })),
       /caller authentication is on but OUTRIGGER_AUTH_KEYS is not set/,
     );
   });

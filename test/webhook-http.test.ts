@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Pod } from 'kubernetes-models/v1';
 import { applyPatch } from 'rfc6902';
-import { type RunningServer, startFunctionsFramework } from './support/ff-server.ts';
+import { functionsFramework, type ServerProcess, spawnServer } from './support/spawn-server.ts';
 import { deploymentPod, review } from './support/reviews.ts';
 
-let server: RunningServer;
+let server: ServerProcess;
 before(async () => {
-  server = await startFunctionsFramework({ OUTRIGGER_AUTH: 'off' });
+  server = await spawnServer(functionsFramework('dist/gcp.js', { OUTRIGGER_AUTH: 'off' }));
 });
 after(() => server.stop());
 

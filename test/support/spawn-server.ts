@@ -2,10 +2,10 @@
 // source file, or any plain Node server script. Loopback only; the caller stops what it starts.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './ff-server.ts';
 import { httpRequest } from './http-request.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -132,4 +132,13 @@ function tail(file: string, bytes: number): string {
   } finally {
     closeSync(fd);
   }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
 }
