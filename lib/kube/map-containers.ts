@@ -8,7 +8,7 @@ export function mapContainers(pod: Pod, fn: (c: Container) => Container): Pod {
   return { ...pod, spec };
 }
 
-/** istio-proxy, wherever it runs (a container, or an init container when native). */
+/** A container by name, wherever it runs: among the containers first, then the init containers. */
 export function findContainer(pod: Pod, name: string): Container | undefined {
   return (
     pod.spec?.containers?.find((c) => c.name === name) ??

@@ -1,7 +1,7 @@
 import { InjectionError } from '../errors.ts';
 import type { InjectionStatus } from '../finish/status.ts';
 import { isObject, type JsonObject } from '../json.ts';
-import { mapContainers } from '../kube/map-containers.ts';
+import { findContainer, mapContainers } from '../kube/map-containers.ts';
 import type { Container, Pod } from '../kube/types.ts';
 import { strategicMerge } from './strategic.ts';
 
@@ -36,7 +36,7 @@ export function reapplyOverrides(
       // an override recorded at that time is re-applied to it.
       const match =
         findIn(recorded[list], c.name) ??
-        (previous?.[list].includes(c.name) ? undefined : userContainer(original, c.name));
+        (previous?.[list].includes(c.name) ? undefined : findContainer(original, c.name));
       if (!match) continue;
       const { image, ...rest } = match;
       const overlay = (image === AUTO_IMAGE ? rest : match) as Container;
@@ -106,17 +106,13 @@ function findIn(list: Container[] | undefined, name: string): Container | undefi
   return list?.find((c) => c.name === name);
 }
 
-function userContainer(pod: Pod, name: string): Container | undefined {
-  return findIn(pod.spec?.containers, name) ?? findIn(pod.spec?.initContainers, name);
-}
-
 /**
  * When the user's istio-proxy runs as another uid/gid, traffic capture must exclude that uid instead of
  * 1337: the iptables `-u` argument follows it, and so does istio-validation (CNI), which runs as the
  * proxy does. In TPROXY mode the proxy needs root, whatever the override says.
  */
 export function adjustInitContainerUser(pod: Pod, original: Pod, interceptionMode: string): Pod {
-  const user = userContainer(original, 'istio-proxy');
+  const user = findContainer(original, 'istio-proxy');
   const security = isObject(user?.securityContext) ? user.securityContext : {};
   const uid = typeof security.runAsUser === 'number' ? security.runAsUser : undefined;
   const gid = typeof security.runAsGroup === 'number' ? security.runAsGroup : undefined;
