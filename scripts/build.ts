@@ -24,7 +24,7 @@ const common = {
 } as const;
 
 // One build, so the entry points share chunks: each cloud SDK is its own chunk, loaded only when a
-// config URI names its store (lib/config/stores.ts).
+// config URI names its store (each store in lib/config/sources/ imports its SDK on first use).
 await build({
   ...common,
   entryPoints: {

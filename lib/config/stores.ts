@@ -2,6 +2,9 @@ import { errorMessage, InjectionError } from '../errors.ts';
 import type { BundleStore, ConfigSource } from './source.ts';
 import type { SourceRef } from './source-uri.ts';
 import { fileStore } from './sources/file.ts';
+import { createGcsStore } from './sources/gcs.ts';
+import { createS3Store } from './sources/s3.ts';
+import { createSecretsManagerStore } from './sources/secrets-manager.ts';
 
 export interface StoreSettings {
   /** Per request to a remote store: a cold fetch must fit inside the webhook's own timeout (10 s default). */
@@ -37,17 +40,13 @@ export interface Stores {
 
 /**
  * Every store, each made on first use and kept: one client per store per instance, and none for a
- * store no URI names. A cloud SDK is imported only when its store is first used, so a function pays
- * (in bundle parse time at a cold start) only for the store it reads. Failures come back as
- * `config source <uri>: <cause>`.
+ * store no URI names. Failures come back as `config source <uri>: <cause>`.
  */
 export function createStores(settings: StoreSettings): Stores {
-  const secretsManager = once(async () =>
-    (await import('./sources/secrets-manager.ts')).createSecretsManagerStore(settings),
-  );
-  const s3 = once(async () => (await import('./sources/s3.ts')).createS3Store(settings));
-  const gcs = once(async () => (await import('./sources/gcs.ts')).createGcsStore(settings));
-  const storeOf = async (ref: SourceRef): Promise<BundleStore<SourceRef>> => {
+  const secretsManager = once(() => createSecretsManagerStore(settings));
+  const s3 = once(() => createS3Store(settings));
+  const gcs = once(() => createGcsStore(settings));
+  const storeOf = (ref: SourceRef): BundleStore<SourceRef> => {
     switch (ref.scheme) {
       case 'file':
         return fileStore;
@@ -62,20 +61,14 @@ export function createStores(settings: StoreSettings): Stores {
   return {
     source: (ref) => ({
       uri: ref.uri,
-      fetch: (known) =>
-        storeOf(ref)
-          .then((store) => store.read(ref, known))
-          .catch(rethrowFor(ref.uri)),
+      fetch: (known) => storeOf(ref).read(ref, known).catch(rethrowFor(ref.uri)),
     }),
-    write: (ref, text) =>
-      storeOf(ref)
-        .then((store) => store.write(ref, text))
-        .catch(rethrowFor(ref.uri)),
+    write: (ref, text) => storeOf(ref).write(ref, text).catch(rethrowFor(ref.uri)),
   };
 }
 
-function once<T>(make: () => Promise<T>): () => Promise<T> {
-  let made: Promise<T> | undefined;
+function once<T>(make: () => T): () => T {
+  let made: T | undefined;
   return () => (made ??= make());
 }
 
