@@ -12,7 +12,7 @@ type ObjectRef = Extract<SourceRef, { scheme: 'gs' }>;
 export function createGcsStore(settings: StoreSettings): BundleStore<ObjectRef> {
   let storage: Promise<Storage> | undefined;
   const connect = () =>
-    (storage ??= import('@google-cloud/storage').then(
+    (storage ??= import('./sdk/gcs.ts').then(
       ({ Storage }) =>
         new Storage({
           apiEndpoint: settings.gcsEndpoint,

@@ -1,20 +1,19 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import { type BundleStore, textSnapshot } from '../source.ts';
 import type { SourceRef } from '../source-uri.ts';
 import type { StoreSettings } from '../stores.ts';
 import { awsClientOptions } from './aws-client-options.ts';
 
 type ObjectRef = Extract<SourceRef, { scheme: 's3' }>;
-type Sdk = typeof import('@aws-sdk/client-s3');
+type Sdk = typeof import('./sdk/s3.ts');
 
 /**
  * Amazon S3 (or an S3-compatible store at AWS_ENDPOINT_URL_S3): a bundle is one object, its version the
  * ETag. A refresh sends If-None-Match, so an unchanged object costs a 304 and no download.
  */
 export function createS3Store(settings: StoreSettings): BundleStore<ObjectRef> {
-  let connection: Promise<{ sdk: Sdk; client: S3Client }> | undefined;
+  let connection: Promise<{ sdk: Sdk; client: InstanceType<Sdk['S3Client']> }> | undefined;
   const connect = () =>
-    (connection ??= import('@aws-sdk/client-s3').then((sdk) => ({
+    (connection ??= import('./sdk/s3.ts').then((sdk) => ({
       sdk,
       client: new sdk.S3Client({
         ...awsClientOptions(settings.s3Endpoint, settings),

@@ -1,11 +1,10 @@
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type BundleStore, textSnapshot } from '../source.ts';
 import type { SourceRef } from '../source-uri.ts';
 import type { StoreSettings } from '../stores.ts';
 import { awsClientOptions } from './aws-client-options.ts';
 
 type SecretRef = Extract<SourceRef, { scheme: 'secretsmanager' }>;
-type Sdk = typeof import('@aws-sdk/client-secrets-manager');
+type Sdk = typeof import('./sdk/secrets-manager.ts');
 
 /**
  * AWS Secrets Manager: a bundle is the secret's SecretString (or SecretBinary, as UTF-8 text), its
@@ -13,9 +12,9 @@ type Sdk = typeof import('@aws-sdk/client-secrets-manager');
  * read a secret never pay for either.
  */
 export function createSecretsManagerStore(settings: StoreSettings): BundleStore<SecretRef> {
-  let connection: Promise<{ sdk: Sdk; client: SecretsManagerClient }> | undefined;
+  let connection: Promise<{ sdk: Sdk; client: InstanceType<Sdk['SecretsManagerClient']> }> | undefined;
   const connect = () =>
-    (connection ??= import('@aws-sdk/client-secrets-manager').then((sdk) => ({
+    (connection ??= import('./sdk/secrets-manager.ts').then((sdk) => ({
       sdk,
       client: new sdk.SecretsManagerClient(awsClientOptions(settings.secretsManagerEndpoint, settings)),
     })));
