@@ -11,7 +11,7 @@ import { ROOT } from './deploy/build.ts';
 
 const URL_C1 = 'https://abcdefgh.lambda-url.eu-west-1.on.aws/inject/cluster/c1/net/n1';
 const ISTIO_RENDERED = new URL(
-  '../../shared/conformance/istio/config/mutatingwebhookconfiguration.rendered.yaml',
+  './conformance/istio/config/mutatingwebhookconfiguration.rendered.yaml',
   import.meta.url,
 );
 const TMP = mkdtempSync(join(tmpdir(), 'outrigger-mwc-'));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 
-export const CASES = new URL('../../../shared/conformance/istio/cases/', import.meta.url);
+export const CASES = new URL('../conformance/istio/cases/', import.meta.url);
 
 /** A pod as a ReplicaSet of Deployment `name` would create it (generateName, owner, hash label). */
 export function deploymentPod(
