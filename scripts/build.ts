@@ -42,3 +42,9 @@ await build({
 const cli = new URL('../dist/cli.js', import.meta.url);
 writeFileSync(cli, `#!/usr/bin/env node\n${readFileSync(cli, 'utf8')}`);
 chmodSync(cli, 0o755);
+// dist/ runs alone (Cloud Run, the Lambda zip, a copied CLI): its own package.json makes the bundles ES
+// modules without the repository's package.json beside them.
+writeFileSync(
+  new URL('../dist/package.json', import.meta.url),
+  `${JSON.stringify({ name: 'outrigger-dist', private: true, type: 'module', bin: { outrigger: 'cli.js' } }, null, 2)}\n`,
+);

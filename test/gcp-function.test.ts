@@ -153,7 +153,7 @@ prev=""; for a in "$@"; do [[ $prev == --source ]] && ls "$a" >> ${calls}; prev=
       const deploy = log.split('\n').find((l) => l.startsWith('gcloud functions deploy')) ?? '';
       for (const flag of [
         'outrigger --gen2',
-        '--runtime nodejs20',
+        '--runtime nodejs24',
         '--entry-point inject',
         '--trigger-http',
         '--allow-unauthenticated',

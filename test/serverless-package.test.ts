@@ -59,11 +59,11 @@ function ofType(type: string): Resource[] {
 }
 
 describe('serverless package (serverless.yml → CloudFormation, offline)', () => {
-  it('one Lambda function: nodejs20.x, 256 MB, 10 s, the bundle as handler, env from the parameters', () => {
+  it('one Lambda function: nodejs24.x, 256 MB, 10 s, the bundle as handler, env from the parameters', () => {
     const [fn, ...more] = ofType('AWS::Lambda::Function');
     assert.equal(more.length, 0);
     const p = fn?.Properties as Record<string, unknown>;
-    assert.equal(p.Runtime, 'nodejs20.x');
+    assert.equal(p.Runtime, 'nodejs24.x');
     assert.equal(p.MemorySize, 256);
     assert.equal(p.Timeout, 10);
     assert.equal(p.Handler, 'dist/aws.handler');
@@ -122,7 +122,7 @@ describe('serverless package (serverless.yml → CloudFormation, offline)', () =
   it('the zip holds the bundle, its chunks and the package.json that makes it ESM, nothing else', () => {
     const chunks = readdirSync(join(ROOT, 'dist', 'chunks')).map((f) => `dist/chunks/${f}`);
     assert.ok(chunks.length > 0);
-    assert.deepEqual(zipFiles.sort(), ['dist/aws.js', ...chunks, 'package.json'].sort());
-    assert.equal(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).type, 'module');
+    assert.deepEqual(zipFiles.sort(), ['dist/aws.js', ...chunks, 'dist/package.json'].sort());
+    assert.equal(JSON.parse(readFileSync(join(ROOT, 'dist', 'package.json'), 'utf8')).type, 'module');
   });
 });

@@ -37,10 +37,7 @@ npm run build
 # buildpack installs. Everything else is inside dist/gcp.js and the chunks it loads.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir "$work/source"
-cp dist/gcp.js "$work/source/gcp.js"
-cp -r dist/chunks "$work/source/chunks"
-cp infra/gcp/package.json "$work/source/package.json"
+infra/gcp/package-source.sh "$work/source"
 
 # Runtime identity: its own service account, granted read access to exactly what it needs.
 if ! gcloud iam service-accounts describe "$SA" --project "$PROJECT" >/dev/null 2>&1; then
@@ -89,7 +86,7 @@ if ((${#secrets[@]})); then secret_flags=(--set-secrets "$(IFS=,; echo "${secret
 # a whole CPU), so a rollout costs one cold start, not one per pod.
 gcloud functions deploy "$NAME" --gen2 \
   --project "$PROJECT" --region "$REGION" \
-  --runtime nodejs20 --entry-point inject --trigger-http --allow-unauthenticated \
+  --runtime nodejs24 --entry-point inject --trigger-http --allow-unauthenticated \
   --source "$work/source" \
   --service-account "$SA" \
   --memory 256Mi --cpu 1 --concurrency 80 --timeout 10s \
