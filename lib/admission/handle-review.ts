@@ -6,6 +6,7 @@ import type { JsonObject } from '../json.ts';
 import type { Pod } from '../kube/types.ts';
 import { workloadOf } from '../kube/workload.ts';
 import { parseInjectEnvs } from '../path/params.ts';
+import { checkPodLimits } from './pod-limits.ts';
 import { checkPodShape } from './pod-shape.ts';
 import { type AdmissionAnswer, decodeReview, encodeReview, uidOf, V1BETA1, versionOf } from './review.ts';
 
@@ -72,6 +73,7 @@ export async function handleReview(
     if (!req.object)
       throw new InjectionError('bad-request', 'invalid AdmissionReview: request.object is missing');
     checkPodShape(req.object);
+    checkPodLimits(req.object as Pod);
     outcome.workload = workloadLabel(req.object as Pod);
     const proxyEnvs = parseInjectEnvs(path);
     const config = await settings.config(proxyEnvs.ISTIO_META_CLUSTER_ID ?? '');

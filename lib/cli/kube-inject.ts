@@ -1,6 +1,7 @@
 import yaml from 'js-yaml';
 import type { InjectorConfig } from '../config/compile.ts';
 import { errorMessage, InjectionError, yamlProblem } from '../errors.ts';
+import { checkPodLimits } from '../admission/pod-limits.ts';
 import { injectPod } from '../inject/inject-pod.ts';
 import { isObject } from '../json.ts';
 import { podSlotsOf } from '../kube/pod-templates.ts';
@@ -46,6 +47,7 @@ export function kubeInject(
       const what = `${slot.workload.kind} "${slot.workload.namespace || 'default'}/${slot.workload.name}"`;
       let result: ReturnType<typeof injectPod>;
       try {
+        checkPodLimits(slot.pod);
         result = injectPod(slot.pod, config, {
           namespace: slot.workload.namespace,
           proxyEnvs: {},

@@ -13,9 +13,11 @@ export function stripPreviousInjection(pod: Pod, status: InjectionStatus, status
     delete annotations['prometheus.io/path'];
     delete annotations['prometheus.io/scrape'];
   }
+  // Sets, not lists: both sides come from the pod, and a lookup per container must not scan the record.
+  const injected = { containers: new Set(status.containers), initContainers: new Set(status.initContainers) };
   const spec = { ...pod.spec };
-  if (spec.containers) spec.containers = spec.containers.filter((c) => !status.containers.includes(c.name));
+  if (spec.containers) spec.containers = spec.containers.filter((c) => !injected.containers.has(c.name));
   if (spec.initContainers)
-    spec.initContainers = spec.initContainers.filter((c) => !status.initContainers.includes(c.name));
+    spec.initContainers = spec.initContainers.filter((c) => !injected.initContainers.has(c.name));
   return { ...pod, metadata: { ...pod.metadata, annotations }, spec };
 }

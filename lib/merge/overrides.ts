@@ -81,7 +81,8 @@ export function reinsertRecordedOverrides(pod: Pod): Pod {
   const recorded = parseOverrides(pod.metadata?.annotations?.[OVERRIDES_ANNOTATION]);
   const spec = { ...pod.spec };
   for (const list of ['containers', 'initContainers'] as const) {
-    const missing = (recorded[list] ?? []).filter((c) => !spec[list]?.some((x) => x.name === c.name));
+    const present = new Set(spec[list]?.map((c) => c.name));
+    const missing = (recorded[list] ?? []).filter((c) => !present.has(c.name));
     if (missing.length) spec[list] = [...(spec[list] ?? []), ...missing];
   }
   return { ...pod, spec };

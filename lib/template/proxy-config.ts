@@ -1,6 +1,7 @@
-import yaml from 'js-yaml';
-import { InjectionError, yamlProblem } from '../errors.ts';
+import { errorMessage, InjectionError } from '../errors.ts';
 import { deepMerge, isObject, type Json, type JsonObject } from '../json.ts';
+import { parseBoundedYaml } from '../validate/bounded-parse.ts';
+import { checkProxyConfig } from '../validate/proxy-config-schema.ts';
 
 export const PROXY_CONFIG_ANNOTATION = 'proxy.istio.io/config';
 
@@ -94,24 +95,27 @@ export function proxyConfigJSON(set: JsonObject): string {
   return JSON.stringify(out);
 }
 
+/**
+ * The pod's `proxy.istio.io/config` as a ProxyConfig overlay: YAML within the parse limits of a pod
+ * field, each known field of its type (unknown ones dropped, as istiod drops them). Throws an
+ * InjectionError whose message is the bare problem; validateAnnotations words it as Istio does.
+ */
+export function parseProxyConfigOverlay(text: string): JsonObject {
+  const overlay = parseBoundedYaml(text, '');
+  if (!isObject(overlay)) throw new InjectionError('bad-annotation', 'must be a ProxyConfig map');
+  return checkProxyConfig(overlay);
+}
+
 function parseAnnotation(annotation: string | undefined): JsonObject {
   if (annotation === undefined || annotation.trim() === '') return {};
-  let overlay: unknown;
   try {
-    overlay = yaml.load(annotation);
+    return parseProxyConfigOverlay(annotation);
   } catch (err) {
     throw new InjectionError(
       'bad-annotation',
-      `invalid annotation ${PROXY_CONFIG_ANNOTATION}: ${yamlProblem(err)}`,
+      `invalid annotation ${PROXY_CONFIG_ANNOTATION}: ${errorMessage(err)}`,
     );
   }
-  if (!isObject(overlay)) {
-    throw new InjectionError(
-      'bad-annotation',
-      `invalid annotation ${PROXY_CONFIG_ANNOTATION}: must be a ProxyConfig map`,
-    );
-  }
-  return overlay;
 }
 
 function rank(key: string): number {

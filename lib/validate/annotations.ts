@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
-import yaml from 'js-yaml';
 import { errorMessage, InjectionError } from '../errors.ts';
 import { isObject } from '../json.ts';
+import { parseProxyConfigOverlay } from '../template/proxy-config.ts';
 
 type Check = (value: string) => string | undefined;
 
@@ -107,10 +107,12 @@ function quantity(v: string): string | undefined {
 }
 
 function proxyConfigProblem(v: string): string | undefined {
+  if (v.trim() === '') return undefined;
   try {
-    return isObject(yaml.load(v)) || v.trim() === '' ? undefined : 'must be a ProxyConfig map';
+    parseProxyConfigOverlay(v);
+    return undefined;
   } catch (err) {
-    return `not YAML: ${errorMessage(err).split('\n')[0]}`;
+    return errorMessage(err);
   }
 }
 
