@@ -82,9 +82,22 @@ describe('injection result cache', () => {
     assert.deepEqual(cache.stats, { hits: 1, misses: 2 });
   });
 
-  it('is bounded', async () => {
-    const cache = new InjectionCache(2);
+  it('is bounded by bytes: the least recently used answer goes first', async () => {
+    const one = new InjectionCache();
+    await answer(deploymentPod('a'), config, one);
+    const entryBytes = one.bytes;
+    assert.ok(entryBytes > 1000, `an entry counts its key and patch (${entryBytes} bytes)`);
+    const cache = new InjectionCache(Math.floor(entryBytes * 2.5));
     for (const name of ['a', 'b', 'c', 'a']) await answer(deploymentPod(name), config, cache);
     assert.deepEqual(cache.stats, { hits: 0, misses: 4 }, 'a was evicted by c');
+    assert.ok(cache.bytes <= entryBytes * 2.5);
+  });
+
+  it('keeps no answer larger than its bound allows', async () => {
+    const cache = new InjectionCache(1000);
+    await answer(deploymentPod('a'), config, cache);
+    await answer(deploymentPod('a'), config, cache);
+    assert.deepEqual(cache.stats, { hits: 0, misses: 2 });
+    assert.equal(cache.bytes, 0);
   });
 });

@@ -10,11 +10,14 @@ export interface InjectorConfig {
   version: string;
   templates: Map<string, CompiledTemplate>;
   engine: Liquid;
-  /** Parsed template shapes of this config (see template/skeleton.ts). */
+  /** Parsed template shapes (see template/skeleton.ts), one cache per instance, shared by all configs. */
   skeletons: SkeletonCache;
 }
 
 const sharedEngine = createEngine();
+// A shape is keyed by its whole text, which names everything it depends on: configs can share it, and
+// the instance's bound holds however many configs (clusters, versions) it serves.
+const sharedSkeletons = new SkeletonCache();
 
 export function compileBundle(bundle: Bundle, source: string, engine: Liquid = sharedEngine): InjectorConfig {
   checkComplete(bundle, source);
@@ -24,6 +27,6 @@ export function compileBundle(bundle: Bundle, source: string, engine: Liquid = s
     version,
     templates: compileTemplates(engine, bundle.templates),
     engine,
-    skeletons: new SkeletonCache(),
+    skeletons: sharedSkeletons,
   };
 }

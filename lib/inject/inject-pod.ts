@@ -6,6 +6,7 @@ import { isObject, type JsonObject } from '../json.ts';
 import type { Pod } from '../kube/types.ts';
 import {
   adjustInitContainerUser,
+  foldProxyIntoInit,
   moveProxyToInit,
   reapplyOverrides,
   reinsertRecordedOverrides,
@@ -68,10 +69,10 @@ export function injectPod(input: Pod, config: InjectorConfig, ctx: InjectContext
   let rendered: Pod = {};
   let merged: Pod = original;
   for (const fragment of fragments) {
-    rendered = strategicMerge(rendered, fragment) as Pod;
+    rendered = foldProxyIntoInit(strategicMerge(rendered, fragment) as Pod, PROXY_CONTAINER);
     if (rendered.spec?.initContainers?.some((c) => c.name === PROXY_CONTAINER))
       merged = moveProxyToInit(merged, PROXY_CONTAINER);
-    merged = strategicMerge(merged, fragment) as Pod;
+    merged = foldProxyIntoInit(strategicMerge(merged, fragment) as Pod, PROXY_CONTAINER);
   }
   merged = reapplyOverrides(merged, original, rendered.spec ?? {}, previous);
   const interceptionMode =

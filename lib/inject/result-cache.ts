@@ -1,3 +1,4 @@
+import { ByteLru, stringBytes } from '../cache/byte-lru.ts';
 import type { InjectorConfig } from '../config/compile.ts';
 import type { Pod } from '../kube/types.ts';
 import type { InjectContext, InjectOutcome } from './inject-pod.ts';
@@ -16,20 +17,33 @@ const PER_OBJECT_FIELDS = [
 /** Pods larger than this are not worth keeping a copy of as a key. */
 const MAX_KEY_LENGTH = 64 * 1024;
 
+/** What the cache may hold per instance, keys and answers counted as the strings they are. */
+export const RESULT_CACHE_BYTES = 16 * 1024 * 1024;
+/** An answer larger than this (a patch for a very large pod) is not kept. */
+const MAX_ENTRY_BYTES = 1024 * 1024;
+
 export type CachedInjection = Pick<InjectOutcome, 'decision' | 'templates'> & { patch: string };
 
 /**
  * Remembers injection results so the replicas of one workload cost one render. The key is everything
  * the result can depend on: config version, request context and the pod, minus the per-object
  * metadata, which is dropped only when no template reads it and the workload does not come from the
- * pod's own name. So a hit returns exactly the bytes a fresh injection would give. Bounded LRU.
+ * pod's own name. So a hit returns exactly the bytes a fresh injection would give. An LRU bounded by
+ * bytes (RESULT_CACHE_BYTES), so large pods cannot make it hold more.
  */
 export class InjectionCache {
-  private readonly entries = new Map<string, CachedInjection>();
+  private readonly entries: ByteLru<CachedInjection>;
   readonly stats = { hits: 0, misses: 0 };
   private readonly volatileReads = new WeakMap<InjectorConfig, boolean>();
 
-  constructor(private readonly maxEntries = 512) {}
+  constructor(maxBytes = RESULT_CACHE_BYTES) {
+    this.entries = new ByteLru(maxBytes, Math.min(maxBytes, MAX_ENTRY_BYTES));
+  }
+
+  /** The bytes held now, at most the bound given at construction. */
+  get bytes(): number {
+    return this.entries.bytes;
+  }
 
   key(pod: Pod, config: InjectorConfig, ctx: InjectContext): string | undefined {
     const meta = pod.metadata ?? {};
@@ -60,22 +74,14 @@ export class InjectionCache {
 
   get(key: string): CachedInjection | undefined {
     const hit = this.entries.get(key);
-    if (hit) {
-      this.stats.hits++;
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-    } else {
-      this.stats.misses++;
-    }
+    if (hit) this.stats.hits++;
+    else this.stats.misses++;
     return hit;
   }
 
   set(key: string, value: CachedInjection): void {
-    this.entries.set(key, value);
-    if (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
+    const names = JSON.stringify(value.templates) + value.decision.reason;
+    this.entries.set(key, value, stringBytes(key) + stringBytes(value.patch) + stringBytes(names));
   }
 
   /** Does any template read the pod's per-object metadata (or the pod/metadata as a whole)? */

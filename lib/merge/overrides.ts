@@ -76,6 +76,27 @@ export function moveProxyToInit(pod: Pod, name: string): Pod {
   };
 }
 
+/**
+ * A template written for classic sidecars (Istio's documented customisation style, or the gateway and
+ * gRPC templates) patches `containers[istio-proxy]`; once another template made istio-proxy a native
+ * sidecar, that patch belongs to the init container. Merged over it, in template order, so a pod has one
+ * istio-proxy whatever the combination of templates.
+ */
+export function foldProxyIntoInit(pod: Pod, name: string): Pod {
+  const init = pod.spec?.initContainers?.find((x) => x.name === name);
+  const classic = pod.spec?.containers?.filter((x) => x.name === name) ?? [];
+  if (!init || classic.length === 0) return pod;
+  const folded = classic.reduce((into, c) => strategicMerge(into, c) as Container, init);
+  return {
+    ...pod,
+    spec: {
+      ...pod.spec,
+      containers: pod.spec?.containers?.filter((x) => x.name !== name),
+      initContainers: pod.spec?.initContainers?.map((x) => (x === init ? folded : x)),
+    },
+  };
+}
+
 /** Re-injection strips what the previous injection added; overrides recorded then come back here. */
 export function reinsertRecordedOverrides(pod: Pod): Pod {
   const recorded = parseOverrides(pod.metadata?.annotations?.[OVERRIDES_ANNOTATION]);

@@ -1,9 +1,17 @@
 import yaml from 'js-yaml';
+import { ByteLru, stringBytes } from '../cache/byte-lru.ts';
 import { isObject, type Json, type JsonObject } from '../json.ts';
 import { PLACEHOLDER } from './output-capture.ts';
 import { yamlScalar } from './yaml-scalar.ts';
 
-const MAX_SKELETONS = 256;
+/**
+ * The bound per instance. An entry counts its text and its parsed tree, which holds about 6.5 bytes per
+ * character of text (measured: the sidecar template's 4,750-character shape parses to 31 KB of heap).
+ */
+export const SKELETON_CACHE_BYTES = 16 * 1024 * 1024;
+/** A shape this large comes from a pod with hundreds of ports or containers: parse it, do not keep it. */
+const MAX_SKELETON_BYTES = 512 * 1024;
+const TREE_BYTES_PER_CHARACTER = 7;
 
 /**
  * Reading YAML is a third of a render's cost, and pods of the same shape render the same YAML but for
@@ -16,7 +24,7 @@ const MAX_SKELETONS = 256;
  * undefined and the caller parses the escaped text instead.
  */
 export class SkeletonCache {
-  private readonly parsed = new Map<string, Json>();
+  private readonly parsed = new ByteLru<Json>(SKELETON_CACHE_BYTES, MAX_SKELETON_BYTES);
 
   fill(text: string, values: unknown[]): JsonObject | null | undefined {
     let skeleton = this.parsed.get(text);
@@ -26,8 +34,7 @@ export class SkeletonCache {
       } catch {
         return undefined;
       }
-      if (this.parsed.size >= MAX_SKELETONS) this.parsed.clear();
-      this.parsed.set(text, skeleton);
+      this.parsed.set(text, skeleton, stringBytes(text) + TREE_BYTES_PER_CHARACTER * text.length);
     }
     const used = new Array<boolean>(values.length).fill(false);
     const filled = fillNode(skeleton, values, used);
