@@ -9,6 +9,7 @@ export type InjectionErrorCode =
   | 'unknown-template' // inject.istio.io/templates names a template the config does not have
   | 'config' // the config bundle is invalid
   | 'config-unavailable' // the config store could not be read
+  | 'budget' // the review ran out of its time budget
   | 'internal';
 
 export class InjectionError extends Error {

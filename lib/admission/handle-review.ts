@@ -1,5 +1,6 @@
 import type { InjectorConfig } from '../config/compile.ts';
 import { errorMessage, InjectionError } from '../errors.ts';
+import { DEFAULT_REVIEW_BUDGET_MS, ReviewBudget } from '../inject/budget.ts';
 import { type InjectContext, injectPod } from '../inject/inject-pod.ts';
 import type { CachedInjection, InjectionCache } from '../inject/result-cache.ts';
 import type { JsonObject } from '../json.ts';
@@ -40,6 +41,9 @@ export interface ReviewSettings {
   onConfigUnavailable?: 'deny' | 'allow';
   /** Results of earlier reviews, so replicas of one workload cost one injection. */
   cache?: InjectionCache;
+  /** The time one review may take (DEFAULT_REVIEW_BUDGET_MS), measured on `clock` (performance.now). */
+  budgetMs?: number;
+  clock?: () => number;
 }
 
 /**
@@ -81,7 +85,15 @@ export async function handleReview(
     const result = injectCached(
       req.object as Pod,
       config,
-      { namespace: req.namespace, proxyEnvs, revision: settings.revision },
+      {
+        namespace: req.namespace,
+        proxyEnvs,
+        revision: settings.revision,
+        budget: new ReviewBudget(
+          settings.budgetMs ?? DEFAULT_REVIEW_BUDGET_MS,
+          settings.clock ?? performance.now.bind(performance),
+        ),
+      },
       settings.cache,
     );
     outcome.reason = result.decision.reason;

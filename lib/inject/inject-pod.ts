@@ -19,6 +19,7 @@ import { DEFAULT_PROXY_CONFIG } from '../template/proxy-config.ts';
 import { renderTemplate } from '../template/render.ts';
 import { selectTemplates } from '../template/select.ts';
 import { validateAnnotations } from '../validate/annotations.ts';
+import type { ReviewBudget } from './budget.ts';
 import { stripPreviousInjection } from './strip.ts';
 
 export interface InjectContext extends RequestContext {
@@ -26,6 +27,8 @@ export interface InjectContext extends RequestContext {
   namespace: string;
   /** Replaces the bundle's policy; kube-inject forces `enabled`, as istioctl does. */
   policy?: string;
+  /** The time the review may take; none for the CLI, whose input is the user's own manifest. */
+  budget?: ReviewBudget;
 }
 
 export interface InjectOutcome {
@@ -51,11 +54,13 @@ export function injectPod(input: Pod, config: InjectorConfig, ctx: InjectContext
   );
   if (!decision.inject) return { decision, templates: [], pod: original, patch: [] };
 
+  const budget = ctx.budget;
   validateAnnotations(original.metadata?.annotations);
   const previous = parseStatus(original.metadata?.annotations?.[STATUS_ANNOTATION]);
   const templatePod = previous
     ? reinsertRecordedOverrides(stripPreviousInjection(original, previous, meshStatusPort(bundle.mesh)))
     : original;
+  budget?.check('removing the previous injection');
   const data = buildTemplateData(templatePod, config, ctx);
   const templates = selectTemplates(
     templatePod,
@@ -63,17 +68,22 @@ export function injectPod(input: Pod, config: InjectorConfig, ctx: InjectContext
     bundle.aliases,
     config.templates.keys(),
   );
-  const fragments = templates.map((name) => renderTemplate(config, name, data));
+  const fragments = templates.map((name) => {
+    budget?.check(`before template ${name}`);
+    return renderTemplate(config, name, data, budget);
+  });
 
   // What the templates added on their own (status, overrides) and the pod with them merged in.
   let rendered: Pod = {};
   let merged: Pod = original;
   for (const fragment of fragments) {
+    budget?.check('merging the templates');
     rendered = foldProxyIntoInit(strategicMerge(rendered, fragment) as Pod, PROXY_CONTAINER);
     if (rendered.spec?.initContainers?.some((c) => c.name === PROXY_CONTAINER))
       merged = moveProxyToInit(merged, PROXY_CONTAINER);
     merged = foldProxyIntoInit(strategicMerge(merged, fragment) as Pod, PROXY_CONTAINER);
   }
+  budget?.check('merging the templates');
   merged = reapplyOverrides(merged, original, rendered.spec ?? {}, previous);
   const interceptionMode =
     original.metadata?.annotations?.['sidecar.istio.io/interceptionMode'] ??
@@ -86,7 +96,10 @@ export function injectPod(input: Pod, config: InjectorConfig, ctx: InjectContext
     rendered,
     previouslyInjected: previous !== undefined,
   });
-  return { decision, templates, pod, patch: createPatch(patchBase(input, original), pod) };
+  budget?.check('finishing the pod');
+  const patch = createPatch(patchBase(input, original), pod);
+  budget?.check('computing the patch');
+  return { decision, templates, pod, patch };
 }
 
 /**

@@ -144,17 +144,30 @@ function proxyResources(
   return isObject(fromValues) ? (omitNil(fromValues) as JsonObject) : null;
 }
 
-/** A validated JSON map annotation (name → object) as a list of objects carrying their names. */
+/**
+ * A validated JSON map annotation (name → object) as a list of objects carrying their names. The map key
+ * is the name: a `name` inside the value cannot rename the entry onto one of the injector's own.
+ */
 function namedList(annotation: string | undefined): JsonObject[] {
   if (annotation === undefined) return [];
   const map = JSON.parse(annotation) as Record<string, JsonObject>;
-  // `$`-keys are merge directives, not Volume fields: a pod must not smuggle `$patch` into the sidecar.
   return Object.keys(map)
     .sort()
-    .map((name) => ({
-      name,
-      ...Object.fromEntries(Object.entries(map[name] ?? {}).filter(([k]) => !k.startsWith('$'))),
-    }));
+    .map((name) => {
+      const { name: _, ...fields } = withoutDirectives(map[name] ?? {}) as JsonObject;
+      return { name, ...fields };
+    });
+}
+
+/** `$`-keys at any depth are merge directives, not fields: a pod must not smuggle `$patch` into the sidecar. */
+function withoutDirectives(value: Json): Json {
+  if (Array.isArray(value)) return value.map(withoutDirectives);
+  if (!isObject(value)) return value;
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (!k.startsWith('$') && v !== undefined) out[k] = withoutDirectives(v);
+  }
+  return out;
 }
 
 function obj(v: Json | undefined): JsonObject {

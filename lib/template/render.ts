@@ -2,8 +2,10 @@ import yaml from 'js-yaml';
 import type { InjectorConfig } from '../config/compile.ts';
 import { errorMessage, InjectionError, yamlProblem } from '../errors.ts';
 import { isObject, type JsonObject } from '../json.ts';
+import type { ReviewBudget } from '../inject/budget.ts';
 import type { TemplateData } from './data.ts';
 import { renderCaptured } from './output-capture.ts';
+import { refuseRepeatedKeys } from './repeated-keys.ts';
 
 /**
  * Renders one template and reads its YAML: a partial Pod (`metadata`, `spec`) to merge into the pod.
@@ -11,13 +13,21 @@ import { renderCaptured } from './output-capture.ts';
  * shortcut cannot vouch for the result, the escaped text is parsed. Render and YAML errors name the
  * template, since they are the config author's to fix.
  */
-export function renderTemplate(config: InjectorConfig, name: string, data: TemplateData): JsonObject {
+export function renderTemplate(
+  config: InjectorConfig,
+  name: string,
+  data: TemplateData,
+  budget?: ReviewBudget,
+): JsonObject {
   const tpl = config.templates.get(name);
   if (!tpl) throw new InjectionError('unknown-template', `template "${name}" is not in the config`);
   const render = () => {
+    const limits = budget && { renderLimit: budget.remainingMs() };
     try {
-      return config.engine.renderSync(tpl, data);
+      return config.engine.renderSync(tpl, data, limits);
     } catch (err) {
+      if (budget && errorMessage(err).includes('render limit exceeded'))
+        throw budget.spent(`rendering template ${name}`);
       throw new InjectionError(
         'template',
         `failed to run injection template "${name}": ${errorMessage(err)}`,
@@ -26,7 +36,10 @@ export function renderTemplate(config: InjectorConfig, name: string, data: Templ
   };
   const captured = renderCaptured(render);
   const filled = config.skeletons.fill(captured.text, captured.values);
-  if (filled !== undefined) return filled ?? {};
+  if (filled !== undefined) {
+    if (filled) refuseRepeatedKeys(filled, name);
+    return filled ?? {};
+  }
 
   let doc: unknown;
   try {
@@ -41,5 +54,6 @@ export function renderTemplate(config: InjectorConfig, name: string, data: Templ
   if (!isObject(doc)) {
     throw new InjectionError('template', `injection template "${name}" must produce a map (a partial Pod)`);
   }
+  refuseRepeatedKeys(doc, name);
   return doc;
 }

@@ -120,6 +120,11 @@ const shape = (path: string, type: string) =>
 const badProxyConfig = (problem: RegExp) =>
   new RegExp(`^invalid value '.*' for annotation 'proxy\\.istio\\.io/config': ${problem.source}`, 's');
 
+const overAnnotationLimit = (largest: string) =>
+  new RegExp(
+    `^metadata\\.annotations hold \\d+ bytes, over Kubernetes' limit of 262144; the largest is "${escapeRegExp(largest)}"`,
+  );
+
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
@@ -282,16 +287,17 @@ export const BAD_INPUTS: BadInput[] = [
     id: 'body-exactly-6MiB',
     what: 'a valid review of exactly 6 MiB (accepted)',
     request: once(() => {
-      const base = JSON.stringify(review(withAnnotations({ big: '' })));
-      return post(JSON.stringify(review(withAnnotations({ big: 'y'.repeat(LIMIT - base.length) }))))();
+      const big = (value: string) => review(withContainer({ env: [{ name: 'BIG', value }] }));
+      const base = JSON.stringify(big(''));
+      return post(JSON.stringify(big('y'.repeat(LIMIT - base.length))))();
     }),
     expect: { kind: 'injected', validPod: true },
   },
   {
     id: 'annotation-1MiB',
-    what: 'an unrelated annotation of 1 MiB',
+    what: "an unrelated annotation of 1 MiB (over Kubernetes' 256 KiB for all annotations)",
     request: once(() => postJson(review(withAnnotations({ 'example.com/blob': 'z'.repeat(1 << 20) })))()),
-    expect: { kind: 'injected', validPod: true },
+    expect: { kind: 'refused', message: overAnnotationLimit('example.com/blob') },
   },
   {
     id: 'proxy-image-1MiB',
@@ -299,16 +305,24 @@ export const BAD_INPUTS: BadInput[] = [
     request: once(() =>
       postJson(review(withAnnotations({ 'sidecar.istio.io/proxyImage': `r/${'i'.repeat(1 << 20)}` })))(),
     ),
+    expect: { kind: 'refused', message: overAnnotationLimit('sidecar.istio.io/proxyImage') },
+  },
+  {
+    id: 'proxy-image-200KiB',
+    what: 'sidecar.istio.io/proxyImage of 200 KiB, inside the annotation limit (read by the template)',
+    request: once(() =>
+      postJson(review(withAnnotations({ 'sidecar.istio.io/proxyImage': `r/${'i'.repeat(200 << 10)}` })))(),
+    ),
     expect: { kind: 'injected', validPod: true },
   },
   {
-    id: 'proxy-config-1MiB',
-    what: 'proxy.istio.io/config holding a 1 MiB proxyMetadata value',
+    id: 'proxy-config-200KiB',
+    what: 'proxy.istio.io/config holding a 200 KiB proxyMetadata value',
     request: once(() =>
       postJson(
         review(
           withAnnotations({
-            'proxy.istio.io/config': JSON.stringify({ proxyMetadata: { BIG: 'm'.repeat(1 << 20) } }),
+            'proxy.istio.io/config': JSON.stringify({ proxyMetadata: { BIG: 'm'.repeat(200 << 10) } }),
           }),
         ),
       )(),
@@ -437,7 +451,7 @@ export const BAD_INPUTS: BadInput[] = [
     id: 'path-unknown',
     what: 'POST /mutate',
     request: post(JSON.stringify(review(hello())), JSON_CT, '/mutate'),
-    expect: { kind: 'http', status: 404, text: 'no route for /mutate; the webhook is at /inject\n' },
+    expect: { kind: 'http', status: 404, text: 'no route; the webhook is at /inject\n' },
   },
   {
     id: 'path-bad-percent',
@@ -828,10 +842,10 @@ export const BAD_INPUTS: BadInput[] = [
     expect: { kind: 'refused', message: badProxyConfig(/not YAML: \S/) },
   },
   {
-    id: 'proxy-config-invalid-1MiB',
-    what: 'proxy.istio.io/config of 1 MiB that is not YAML',
+    id: 'proxy-config-invalid-200KiB',
+    what: 'proxy.istio.io/config of 200 KiB that is not YAML',
     request: once(() =>
-      postJson(review(withAnnotations({ 'proxy.istio.io/config': `a: b: ${'c'.repeat(1 << 20)}` })))(),
+      postJson(review(withAnnotations({ 'proxy.istio.io/config': `a: b: ${'c'.repeat(200 << 10)}` })))(),
     ),
     expect: { kind: 'refused', message: badProxyConfig(/not YAML: \S/) },
   },
