@@ -1,0 +1,110 @@
+// dist/ as shipped for Cloud Run and as the `outrigger` command: copied alone into an empty folder with
+// no node_modules anywhere above it, run there with this Node, its config read from loopback stores that
+// speak the real protocols (s3rver, and the fake Secrets Manager and GCS endpoints).
+import assert from 'node:assert/strict';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import yaml from 'js-yaml';
+import { startStores, type TestStores } from './config-servers.ts';
+import { ensureBuilt, ROOT } from './deploy/build.ts';
+import {
+  artifactEnv,
+  assertNoNodeModulesAbove,
+  isolatedDir,
+  removeDir,
+  runToEnd,
+  startHttpArtifact,
+} from './deploy/isolated.ts';
+import {
+  httpInjector,
+  imageBundle,
+  proxyImageIn,
+  STORE_NAMES,
+  type StoreCase,
+  storeCases,
+  storeEnv,
+  storeScenario,
+  summary,
+} from './deploy/store-scenario.ts';
+
+let stores: TestStores;
+let cases: Record<StoreCase['name'], StoreCase>;
+/** The copy of dist/, and a folder beside it for the manifests and bundle files the CLI reads. */
+let app: string;
+let work: string;
+
+before(async () => {
+  await ensureBuilt();
+  stores = await startStores();
+  cases = storeCases(stores, 'dist');
+  app = isolatedDir('dist');
+  cpSync(join(ROOT, 'dist'), app, { recursive: true });
+  assertNoNodeModulesAbove(app);
+  work = isolatedDir('dist-input');
+  cpSync(join(ROOT, 'examples', 'deployment.yaml'), join(work, 'deployment.yaml'));
+});
+after(async () => {
+  await stores?.close();
+  removeDir(app);
+  removeDir(work);
+});
+
+describe('dist/ alone: node server.js (Cloud Run)', () => {
+  it('the folder is dist/ as built, with its own package.json (ESM) and nothing else', () => {
+    assert.deepEqual(readdirSync(app).sort(), readdirSync(join(ROOT, 'dist')).sort());
+    assert.equal(JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')).type, 'module');
+  });
+
+  for (const name of STORE_NAMES) {
+    it(`${name}: the store's image, a new bundle within a few TTLs, the last good one while the store fails`, async (t) => {
+      const store = cases[name];
+      const images: [string, string] = [`example.com/proxy:run-${name}-1`, `example.com/proxy:run-${name}-2`];
+      await store.publish(images[0]);
+      const server = await startHttpArtifact(
+        `server.js (${name})`,
+        app,
+        ['server.js'],
+        artifactEnv({ ...storeEnv(stores), OUTRIGGER_CONFIG: store.uri }),
+      );
+      try {
+        t.diagnostic(
+          summary(
+            'Cloud Run server.js',
+            await storeScenario(httpInjector('server.js', server), store, images),
+          ),
+        );
+      } finally {
+        await server.stop();
+      }
+    });
+  }
+});
+
+describe('dist/ alone: node cli.js kube-inject (the outrigger command)', () => {
+  const kubeInject = async (label: string, config: string) => {
+    const { stdout } = await runToEnd(
+      label,
+      app,
+      ['cli.js', 'kube-inject', '-f', join(work, 'deployment.yaml'), '--config', config],
+      artifactEnv(storeEnv(stores)),
+    );
+    const [deployment] = yaml.loadAll(stdout) as { kind: string; spec: { template: { spec: object } } }[];
+    assert.equal(deployment?.kind, 'Deployment', stdout);
+    return proxyImageIn(deployment.spec.template.spec);
+  };
+
+  for (const name of STORE_NAMES) {
+    it(`--config ${name} URI: the printed manifests carry the store's image`, async () => {
+      const store = storeCases(stores, 'cli')[name];
+      await store.publish(`example.com/proxy:cli-${name}`);
+      assert.equal(await kubeInject(`cli.js (${name})`, store.uri), `example.com/proxy:cli-${name}`);
+    });
+  }
+
+  it('--config with a file', async () => {
+    const file = join(work, 'bundle.yaml');
+    writeFileSync(file, imageBundle('example.com/proxy:cli-file'));
+    assert.equal(await kubeInject('cli.js (file)', file), 'example.com/proxy:cli-file');
+  });
+});
