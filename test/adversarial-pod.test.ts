@@ -19,7 +19,7 @@ before(async () => {
 });
 after(() => server?.stop());
 
-type Pod = ReturnType<typeof deploymentPod> & Record<string, any>;
+type Pod = Record<string, any>;
 
 async function send(pod: unknown, timeoutMs = 5000) {
   const res = await httpRequest(`${server.url}${server.injectPath(C1)}`, {

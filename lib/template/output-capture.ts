@@ -24,6 +24,11 @@ export function renderCaptured(render: () => string): { text: string; values: un
   }
 }
 
+/** Drops what a render that failed half-way captured, so a second render starts clean. */
+export function discardCaptured(): void {
+  if (collector) collector.length = 0;
+}
+
 /** The placeholder for output `n` as YAML reads it back. */
 // eslint-disable-next-line no-control-regex -- NUL marks a placeholder because no template text contains it
 export const PLACEHOLDER = /^\u0000(\d+)$/;

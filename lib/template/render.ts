@@ -4,7 +4,8 @@ import { errorMessage, InjectionError, yamlProblem } from '../errors.ts';
 import { isObject, type JsonObject } from '../json.ts';
 import type { ReviewBudget } from '../inject/budget.ts';
 import type { TemplateData } from './data.ts';
-import { renderCaptured } from './output-capture.ts';
+import { compiledTemplate, renderCounts } from './compiled.ts';
+import { discardCaptured, renderCaptured } from './output-capture.ts';
 import { refuseRepeatedKeys } from './repeated-keys.ts';
 
 /**
@@ -21,8 +22,22 @@ export function renderTemplate(
 ): JsonObject {
   const tpl = config.templates.get(name);
   if (!tpl) throw new InjectionError('unknown-template', `template "${name}" is not in the config`);
+  const compiled = compiledTemplate(config.engine, tpl);
   const render = () => {
     const limits = budget && { renderLimit: budget.remainingMs() };
+    if (compiled) {
+      try {
+        const text = compiled(data, limits?.renderLimit);
+        renderCounts.compiled++;
+        return text;
+      } catch {
+        // The interpreter is the reference: it gives the answer, or the error exactly as it words it.
+        discardCaptured();
+        renderCounts.retried++;
+      }
+    } else {
+      renderCounts.interpreted++;
+    }
     try {
       return config.engine.renderSync(tpl, data, limits);
     } catch (err) {
