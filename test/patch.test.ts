@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import jsonpatch from 'fast-json-patch';
 import { applyPatch } from 'rfc6902';
+import { loadLocalConfig } from '../lib/config/static-config.ts';
+import { injectPod } from '../lib/inject/inject-pod.ts';
+import type { JsonObject } from '../lib/json.ts';
+import type { Pod } from '../lib/kube/types.ts';
 import { createPatch } from '../lib/patch/create-patch.ts';
+import { CONFORMANCE_CASES, podsOf, readDocs } from './support/conformance.ts';
+import { podArbitrary } from './support/pod-arbitraries.ts';
 
 describe('JSON patch', () => {
   it('escapes / in keys as ~1 and ~ as ~0', () => {
@@ -34,5 +42,55 @@ describe('JSON patch', () => {
       JSON.stringify(createPatch(before, after)),
       JSON.stringify(createPatch(structuredClone(before), structuredClone(after))),
     );
+  });
+});
+
+describe('the patch is what fast-json-patch compare gives, without its copies', () => {
+  const json = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small' },
+      fc.constantFrom(null, true, false, 0, 1, '', 'a', 'a/b', 'x~y'),
+      fc.array(tie('value'), { maxLength: 4 }),
+      fc.dictionary(fc.constantFrom('a', 'b', 'c/d', 'e~f', '0', '1'), tie('value'), { maxKeys: 4 }),
+    ),
+  })).value;
+  const container = fc.record({ a: json, b: json });
+
+  it('over random documents, byte for byte', () => {
+    fc.assert(
+      fc.property(container, container, (before, after) => {
+        assert.equal(
+          JSON.stringify(createPatch(before, after)),
+          JSON.stringify(jsonpatch.compare(before, after)),
+        );
+      }),
+      { seed: 20_261_201, numRuns: 5000 },
+    );
+  });
+
+  it('over every injection of the conformance and generated pods, byte for byte', async () => {
+    const config = loadLocalConfig([]);
+    const pods = [
+      ...CONFORMANCE_CASES.flatMap((c) => readDocs(c.input).flatMap(podsOf)),
+      ...fc.sample(podArbitrary, { seed: 20_261_201, numRuns: 300 }).map((g) => g.pod as JsonObject),
+    ];
+    let injected = 0;
+    for (const pod of pods) {
+      let outcome: ReturnType<typeof injectPod>;
+      try {
+        outcome = injectPod(pod as Pod, config, { namespace: 'default', proxyEnvs: {}, revision: '' });
+      } catch {
+        continue;
+      }
+      const base = { ...pod, metadata: { ...(pod.metadata as JsonObject), namespace: 'default' } };
+      const { managedFields: _, ...meta } = base.metadata;
+      const before = { ...base, metadata: meta };
+      assert.equal(
+        JSON.stringify(createPatch(before, outcome.pod)),
+        JSON.stringify(jsonpatch.compare(before, outcome.pod)),
+      );
+      if (outcome.patch.length) injected++;
+    }
+    assert.ok(injected > 100, `${injected} injected`);
   });
 });
