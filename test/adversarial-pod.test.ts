@@ -120,7 +120,9 @@ describe('attacks through pod fields, dist/server.js at --max-old-space-size=200
     );
     assert.equal(proxies.length, 1);
     assert.equal(proxies[0].restartPolicy, 'Always', 'still the native sidecar');
-    assert.ok(proxies[0].env.some((e: { name: string }) => e.name === 'CUSTOMISED'));
+    const env = proxies[0].env.map((e: { name: string }) => e.name);
+    assert.ok(env.includes('CUSTOMISED'), 'the template’s env is merged in');
+    assert.ok(env.includes('PROXY_CONFIG'), 'by name, next to the sidecar’s own env');
   });
 
   for (const [what, config, field] of [

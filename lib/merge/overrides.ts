@@ -86,7 +86,13 @@ export function foldProxyIntoInit(pod: Pod, name: string): Pod {
   const init = pod.spec?.initContainers?.find((x) => x.name === name);
   const classic = pod.spec?.containers?.filter((x) => x.name === name) ?? [];
   if (!init || classic.length === 0) return pod;
-  const folded = classic.reduce((into, c) => strategicMerge(into, c) as Container, init);
+  // Merged as list items, so the container's own lists (env, volumeMounts) merge by their keys.
+  const folded = classic.reduce(
+    (into, c) =>
+      (strategicMerge({ spec: { initContainers: [into] } }, { spec: { initContainers: [c] } }) as Pod).spec
+        ?.initContainers?.[0] as Container,
+    init,
+  );
   return {
     ...pod,
     spec: {

@@ -9,33 +9,50 @@ import { isObject, type Json, type JsonObject } from '../json.ts';
  *
  * Merged lists are ordered as apimachinery orders them (see mergeSorted).
  */
-export function strategicMerge(original: Json, patch: Json, path = ''): Json {
+export function strategicMerge(original: Json, patch: Json): Json {
+  return merge(original, patch, ROOT);
+}
+
+/**
+ * Where a value sits among the paths that have merge keys: the paths form a small tree, and below it
+ * (most of a pod) no list has a key, so no path needs building there.
+ */
+interface PathNode {
+  mergeKey?: string;
+  next: Map<string, PathNode>;
+}
+
+function merge(original: Json, patch: Json, node: PathNode | undefined): Json {
   if (!isObject(patch)) return patch;
   if (patch.$patch === 'replace') return withoutDirectives(patch);
   if (patch.$patch === 'delete') return null;
   const out: JsonObject = isObject(original) ? { ...original } : {};
-  for (const [key, value] of Object.entries(patch)) {
+  for (const key of Object.keys(patch)) {
     if (key.startsWith('$')) continue;
-    const childPath = `${path}/${key}`;
+    const value = patch[key] as Json;
     if (value === null) {
       delete out[key];
       continue;
     }
+    const child = node?.next.get(key);
     const current = out[key];
     if (Array.isArray(value)) {
-      const mergeKey = MERGE_KEYS[childPath];
+      const mergeKey = child?.mergeKey;
       out[key] =
         mergeKey && Array.isArray(current)
-          ? mergeList(current, value, mergeKey, childPath)
+          ? mergeList(current, value, mergeKey, child?.next.get(ITEM))
           : listWithoutDirectives(value);
     } else if (isObject(value)) {
-      out[key] = strategicMerge(current ?? null, value, childPath);
+      out[key] = merge(current ?? null, value, child);
     } else {
       out[key] = value;
     }
   }
   return out;
 }
+
+/** The segment that stands for "an item of this list" in a merge-key path. */
+const ITEM = '[]';
 
 /** Merge keys by path, with list items written as `[]` (k8s.io/api/core/v1 struct tags). */
 const MERGE_KEYS: Record<string, string> = {};
@@ -58,8 +75,18 @@ Object.assign(MERGE_KEYS, {
   '/metadata/ownerReferences': 'uid',
 });
 
-function mergeList(original: Json[], patch: Json[], key: string, listPath: string): Json[] {
-  const path = `${listPath}/[]`;
+const ROOT: PathNode = { next: new Map() };
+for (const [path, mergeKey] of Object.entries(MERGE_KEYS)) {
+  let node = ROOT;
+  for (const segment of path.split('/').slice(1)) {
+    let next = node.next.get(segment);
+    if (!next) node.next.set(segment, (next = { next: new Map() }));
+    node = next;
+  }
+  node.mergeKey = mergeKey;
+}
+
+function mergeList(original: Json[], patch: Json[], key: string, itemNode: PathNode | undefined): Json[] {
   if (patch.some((p) => isObject(p) && p.$patch === 'replace' && Object.keys(p).length === 1)) {
     return listWithoutDirectives(patch.filter((p) => !(isObject(p) && p.$patch === 'replace')));
   }
@@ -83,12 +110,12 @@ function mergeList(original: Json[], patch: Json[], key: string, listPath: strin
     }
     const seen = k === undefined ? undefined : patchIndex.get(k);
     if (seen !== undefined) {
-      patchItems[seen] = strategicMerge(patchItems[seen] as Json, item, path);
+      patchItems[seen] = merge(patchItems[seen] as Json, item, itemNode);
       continue;
     }
     const live = k === undefined ? undefined : liveIndex.get(k);
     if (k !== undefined) patchIndex.set(k, patchItems.length);
-    patchItems.push(strategicMerge(live === undefined ? null : (original[live] as Json), item, path));
+    patchItems.push(merge(live === undefined ? null : (original[live] as Json), item, itemNode));
   }
   const kept = (item: Json) => {
     const k = keyOf(item);
@@ -128,7 +155,7 @@ function mergeSorted(left: Json[], right: Json[], liveIndex: (item: Json) => num
 function withoutDirectives(o: JsonObject): JsonObject {
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(o)) {
-    if (!k.startsWith('$')) out[k] = isObject(v) ? strategicMerge(null, v) : v;
+    if (!k.startsWith('$')) out[k] = isObject(v) ? merge(null, v, undefined) : v;
   }
   return out;
 }
@@ -136,5 +163,5 @@ function withoutDirectives(o: JsonObject): JsonObject {
 function listWithoutDirectives(list: Json[]): Json[] {
   return list
     .filter((item) => !(isObject(item) && item.$patch === 'delete'))
-    .map((item) => (isObject(item) ? (strategicMerge(null, item) as JsonObject) : item));
+    .map((item) => (isObject(item) ? (merge(null, item, undefined) as JsonObject) : item));
 }

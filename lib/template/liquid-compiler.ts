@@ -257,6 +257,16 @@ class Compiler {
       case '==':
       case '!=': {
         const negate = op === '!=';
+        // The common `x == nil`, `x != blank`: the literal's own equality, on a value from the data.
+        const literal = dropKinds.get(right) ?? dropKinds.get(left);
+        if (literal && !(dropKinds.has(left) && dropKinds.has(right))) {
+          const other = dropKinds.has(right) ? left : right;
+          return (f) => {
+            const v = other(f);
+            if (v instanceof Drop) return viaLiquid(left(f), right(f), f);
+            return dropEquals(literal, v) !== negate;
+          };
+        }
         return (f) => {
           const l = left(f);
           const r = right(f);
@@ -298,7 +308,13 @@ class Compiler {
     if (typeof token !== 'object' || token === null) throw new Unsupported();
     if ('content' in token) {
       const content = (token as { content: unknown }).content;
-      return () => content;
+      const ev: Ev = () => content;
+      const literal = (token as { literal?: unknown }).literal;
+      if (TypeGuards.isLiteralToken(token) && content instanceof Drop) {
+        if (literal === 'nil' || literal === 'null') dropKinds.set(ev, 'nil');
+        else if (literal === 'empty' || literal === 'blank') dropKinds.set(ev, literal);
+      }
+      return ev;
     }
     if (TypeGuards.isPropertyAccessToken(token)) return this.propertyAccess(token);
     if (TypeGuards.isFilteredValueToken(token)) {
@@ -366,6 +382,21 @@ function readPath(f: Frame, start: unknown, keys: Ev[]): unknown {
   let value = start;
   for (const key of keys) value = read(value, key(f));
   return value;
+}
+
+/** The literals `nil`, `empty` and `blank` among compiled operands, by the closure that yields them. */
+const dropKinds = new WeakMap<Ev, 'nil' | 'empty' | 'blank'>();
+
+/** NullDrop, EmptyDrop and BlankDrop's `equals` for a value that is not a Drop. */
+function dropEquals(kind: 'nil' | 'empty' | 'blank', v: unknown): boolean {
+  if (kind === 'nil') return v === null || v === undefined;
+  if (kind === 'blank') {
+    if (v === false || v === null || v === undefined) return true;
+    if (typeof v === 'string') return /^\s*$/.test(v);
+  }
+  if (typeof v === 'string' || Array.isArray(v)) return v.length === 0;
+  if (v !== null && (typeof v === 'object' || typeof v === 'function')) return Object.keys(v).length === 0;
+  return false;
 }
 
 /** A value liquidjs's equality treats specially: a Drop (nil, empty, blank) or a list. */
