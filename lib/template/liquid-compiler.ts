@@ -31,6 +31,9 @@ export type CompiledRender = (data: object, renderLimitMs?: number) => string;
 
 interface Frame {
   ctx: Context;
+  /** ctx.readProperty; its declared type is narrower than what it takes (any value, nil included). */
+  read: (obj: unknown, key: unknown) => unknown;
+  ownPropertyOnly: boolean;
   bottom: Record<string, unknown>;
   /** Loop scopes, innermost last, as liquidjs pushes them on its scope stack. */
   loops: Record<string, unknown>[];
@@ -59,6 +62,8 @@ export function compileLiquid(engine: Liquid, templates: Template[]): CompiledRe
     const ctx = new Context(data, engine.options, renderOptions, { liquid: engine });
     const f: Frame = {
       ctx,
+      read: ctx.readProperty.bind(ctx) as Frame['read'],
+      ownPropertyOnly: !!ctx.ownPropertyOnly,
       bottom: ctx.bottom() as Record<string, unknown>,
       loops: [],
       env: ctx.environments,
@@ -212,12 +217,25 @@ class Compiler {
       }
       return this.token(arg);
     });
-    const engine = this.engine;
+    // One `this` per filter, its context set per call: filters run synchronously and keep nothing.
+    const self: { context: Context | undefined; token: unknown; liquid: Liquid } = {
+      context: undefined,
+      token,
+      liquid: this.engine,
+    };
+    const fn = handler as (this: typeof self, ...a: unknown[]) => unknown;
+    const [a0, a1] = argv;
+    const call: (f: Frame, value: unknown) => unknown =
+      argv.length === 0
+        ? (_f, value) => fn.call(self, value)
+        : argv.length === 1 && a0
+          ? (f, value) => fn.call(self, value, a0(f))
+          : argv.length === 2 && a0 && a1
+            ? (f, value) => fn.call(self, value, a0(f), a1(f))
+            : (f, value) => fn.apply(self, [value, ...argv.map((ev) => ev(f))]);
     return (f, value) => {
-      const result = (handler as (...a: unknown[]) => unknown).apply(
-        { context: f.ctx, token, liquid: engine },
-        [value, ...argv.map((ev) => ev(f))],
-      );
+      self.context = f.ctx;
+      const result = call(f, value);
       return isIterator(result) ? toValueSync(result) : result;
     };
   }
@@ -377,11 +395,31 @@ function findScope(f: Frame, key: unknown): object {
 }
 
 function readPath(f: Frame, start: unknown, keys: Ev[]): unknown {
-  // readProperty takes any value (it returns nil for nil); its declared type is narrower.
-  const read = f.ctx.readProperty.bind(f.ctx) as (obj: unknown, key: unknown) => unknown;
   let value = start;
-  for (const key of keys) value = read(value, key(f));
+  for (const key of keys) value = readProperty(f, value, key(f));
   return value;
+}
+
+/**
+ * Context.readProperty, with its common case inline: a string key of a plain object or list that is
+ * none of `size`, `first`, `last` (which read a list's length and ends) reads the own property.
+ */
+function readProperty(f: Frame, obj: unknown, key: unknown): unknown {
+  if (
+    f.ownPropertyOnly &&
+    typeof key === 'string' &&
+    typeof obj === 'object' &&
+    obj !== null &&
+    key !== 'size' &&
+    key !== 'first' &&
+    key !== 'last' &&
+    !(obj instanceof Drop) &&
+    typeof (obj as { toLiquid?: unknown }).toLiquid !== 'function'
+  ) {
+    const value = Object.hasOwn(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
+    return typeof value === 'function' ? value.call(obj) : value;
+  }
+  return f.read(obj, key);
 }
 
 /** The literals `nil`, `empty` and `blank` among compiled operands, by the closure that yields them. */
