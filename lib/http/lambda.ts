@@ -32,52 +32,81 @@ export interface LambdaHttpResult {
 
 /**
  * The Lambda handler over the platform-neutral one: reads a REST API (1.0), HTTP API (2.0) or Function
- * URL event into an HttpRequest and the answer back. Any other event (a direct invoke, a queue) gets a
- * 400 naming what was expected.
+ * URL event into an HttpRequest and the answer back. Any other event (a direct invoke, a queue), or one
+ * whose body or headers are not strings, gets a 400 naming what was expected: a thrown handler is a 502
+ * from the platform, which the API server cannot tell from an outage.
  */
 export function lambdaHandler(
   handle: (req: HttpRequest) => Promise<HttpResponse>,
 ): (event: unknown) => Promise<LambdaHttpResult> {
   return async (event) => {
     const req = toHttpRequest(event);
-    const out = req
-      ? await handle(req)
-      : {
-          status: 400,
+    let out: HttpResponse;
+    if ('problem' in req) {
+      out = {
+        status: 400,
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        body: `not an HTTP event: ${req.problem}\n`,
+      };
+    } else {
+      try {
+        out = await handle(req);
+      } catch (err) {
+        // A bug, not the caller's input: answered, and said once on stderr (never the request itself).
+        process.stderr.write(
+          `${JSON.stringify({ severity: 'ERROR', message: `handler failed: ${(err as Error).message}` })}\n`,
+        );
+        out = {
+          status: 500,
           headers: { 'content-type': 'text/plain; charset=utf-8' },
-          body: 'not an HTTP event: want an API Gateway REST or HTTP API event or a Function URL request\n',
+          body: 'internal error\n',
         };
+      }
+    }
     return { statusCode: out.status, headers: out.headers, body: out.body, isBase64Encoded: false };
   };
 }
 
-function toHttpRequest(event: unknown): HttpRequest | undefined {
-  if (!isObject(event)) return undefined;
+const NOT_HTTP = 'want an API Gateway REST or HTTP API event or a Function URL request';
+
+function toHttpRequest(event: unknown): HttpRequest | { problem: string } {
+  if (!isObject(event)) return { problem: NOT_HTTP };
   if (typeof event.httpMethod === 'string' && typeof event.path === 'string') {
-    const e = event as unknown as RestApiEvent;
-    const headers = lowerCaseKeys(e.headers ?? {});
+    const headers = headersOf(event.headers);
+    if ('problem' in headers) return headers;
     // When present, multiValueHeaders holds every value of a repeated header; headers only the last.
-    for (const [name, values] of Object.entries(e.multiValueHeaders ?? {})) {
-      if (values?.length) headers[name.toLowerCase()] = values.join(', ');
+    const multi = event.multiValueHeaders;
+    if (multi !== undefined && multi !== null && !isObject(multi))
+      return { problem: 'multiValueHeaders must be a map of lists of strings' };
+    for (const [name, values] of Object.entries(multi ?? {})) {
+      if (values === undefined || values === null) continue;
+      if (!Array.isArray(values) || !values.every((v) => typeof v === 'string'))
+        return {
+          problem: `multiValueHeaders ${JSON.stringify(name.toLowerCase())} must be a list of strings`,
+        };
+      if (values.length) headers.map[name.toLowerCase()] = values.join(', ');
     }
-    return {
-      method: e.httpMethod,
-      path: decodePath(e.path),
-      headers,
-      body: bodyOf(e.body, e.isBase64Encoded),
-    };
+    const body = bodyOf(event.body, event.isBase64Encoded);
+    if ('problem' in body) return body;
+    return { method: event.httpMethod, path: decodePath(event.path), headers: headers.map, body: body.bytes };
   }
   const http = isObject(event.requestContext) ? event.requestContext.http : undefined;
   if (typeof event.rawPath === 'string' && isObject(http) && typeof http.method === 'string') {
-    const e = event as unknown as HttpApiEvent;
+    const stage = (event.requestContext as { stage?: unknown }).stage;
+    if (stage !== undefined && stage !== null && typeof stage !== 'string')
+      return { problem: 'requestContext.stage must be a string' };
+    const headers = headersOf(event.headers);
+    if ('problem' in headers) return headers;
+    const body = bodyOf(event.body, event.isBase64Encoded);
+    if ('problem' in body) return body;
     return {
-      method: e.requestContext.http.method,
-      path: decodePath(withoutStage(e.rawPath, e.requestContext.stage)),
-      headers: lowerCaseKeys(e.headers ?? {}),
-      body: bodyOf(e.body, e.isBase64Encoded),
+      method: http.method,
+      path: decodePath(withoutStage(event.rawPath, stage ?? undefined)),
+      headers: headers.map,
+      body: body.bytes,
     };
   }
-  return undefined;
+  return { problem: NOT_HTTP };
 }
 
 /** An HTTP API stage other than `$default` prefixes rawPath with its name; the routes do not have it. */
@@ -89,13 +118,29 @@ function withoutStage(rawPath: string, stage: string | undefined): string {
     : rawPath;
 }
 
-function lowerCaseKeys(headers: Record<string, string | undefined>): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
-  return out;
+/** The headers with lower-case names; a value that is not a string (or absent) is refused, by name. */
+function headersOf(headers: unknown): { map: Record<string, string | undefined> } | { problem: string } {
+  if (headers === undefined || headers === null) return { map: {} };
+  if (!isObject(headers)) return { problem: 'headers must be a map of strings' };
+  const map: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'string')
+      return { problem: `header ${JSON.stringify(name.toLowerCase())} must be a string` };
+    map[name.toLowerCase()] = value;
+  }
+  return { map };
 }
 
-function bodyOf(body: string | null | undefined, base64: boolean | undefined): Buffer | undefined {
-  if (body === null || body === undefined) return undefined;
-  return Buffer.from(body, base64 ? 'base64' : 'utf8');
+function bodyOf(body: unknown, base64: unknown): { bytes: Buffer | undefined } | { problem: string } {
+  if (base64 !== undefined && base64 !== null && typeof base64 !== 'boolean')
+    return { problem: 'isBase64Encoded must be a boolean' };
+  if (body === null || body === undefined) return { bytes: undefined };
+  if (typeof body !== 'string') return { problem: `body must be a string (or null), not ${describe(body)}` };
+  return { bytes: Buffer.from(body, base64 ? 'base64' : 'utf8') };
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
