@@ -7,7 +7,8 @@ import { bundleDocument, parseBundleFormat } from '../lib/cli/bundle.ts';
 import { checkInject } from '../lib/cli/check-inject.ts';
 import { configFromFlags } from '../lib/cli/config-flags.ts';
 import { kubeInject } from '../lib/cli/kube-inject.ts';
-import { publishBundle } from '../lib/cli/publish.ts';
+import { publishVersion } from '../lib/cli/publish.ts';
+import { parseRolloutArgs, runRollout } from '../lib/cli/rollout.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { isObject } from '../lib/json.ts';
 import { buildWebhookConfig } from '../lib/webhook-config/build.ts';
@@ -21,8 +22,11 @@ commands:
   check-inject -f FILE|-   print, per pod, whether it would be injected and why
       [--namespace NS] [--namespace-labels k=v,...] [--webhook-config MWC.yaml] [-o json] [--config PATH|URI]...
   bundle DIR               print the bundle in DIR as one document  [-o yaml|json]
-  publish DIR --to URI     validate the bundle in DIR and upload it  [-o yaml|json]
+  publish DIR --to URI     validate the bundle in DIR and store it as a new immutable version; print its URI
       URI: secretsmanager://NAME|ARN, s3://BUCKET/KEY, gs://BUCKET/OBJECT, file:///PATH or a path
+      [-o yaml|json] [--verify-with CORPUS [--against URI] [--verify-cluster ID]...] [--dry-run]
+  rollout init|start|next|undo|status --to URI   move clusters between bundle versions, in waves
+      [--version V] [--waves 'dev-*' 'staging-*' '*'] [--cluster ID...]
   webhook-config --url https://HOST/inject/cluster/<id>/net/<net>   print the MutatingWebhookConfiguration
       [--revision R] [--failure-policy Fail|Ignore] [--timeout 10] [--reinvocation IfNeeded|Never]
       [--namespace-mode label|all] [--ca-bundle FILE] [--name NAME]
@@ -127,11 +131,36 @@ async function main(argv: string[]): Promise<number> {
       const { values: f, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { to: { type: 'string' }, output: { type: 'string', short: 'o', default: 'yaml' } },
+        options: {
+          to: { type: 'string' },
+          output: { type: 'string', short: 'o', default: 'yaml' },
+          'verify-with': { type: 'string' },
+          against: { type: 'string' },
+          'verify-cluster': { type: 'string', multiple: true, default: [] as string[] },
+          'dry-run': { type: 'boolean', default: false },
+        },
       });
       if (!f.to) throw new Error('publish: --to URI is required');
-      const format = parseBundleFormat(f.output);
-      process.stdout.write(await publishBundle(onlyPath(command, positionals), f.to, format, process.env));
+      const clusters = f['verify-cluster'];
+      const result = await publishVersion(
+        onlyPath(command, positionals),
+        f.to,
+        {
+          format: parseBundleFormat(f.output),
+          verifyWith: f['verify-with'],
+          against: f.against,
+          clusters: clusters.length ? clusters : undefined,
+          dryRun: f['dry-run'],
+        },
+        process.env,
+      );
+      // The report for a person, the version URI alone on stdout: V=$(outrigger publish ...).
+      process.stderr.write(result.report);
+      process.stdout.write(`${result.uri}\n`);
+      return 0;
+    }
+    case 'rollout': {
+      process.stdout.write(await runRollout(parseRolloutArgs(rest), process.env));
       return 0;
     }
     case undefined:

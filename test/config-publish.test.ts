@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import yaml from 'js-yaml';
 import { bundleDocument } from '../lib/cli/bundle.ts';
-import { publishBundle } from '../lib/cli/publish.ts';
+import { publishVersion } from '../lib/cli/publish.ts';
 import { configFromEnv } from '../lib/config/from-env.ts';
 import { readBundlePath } from '../lib/config/read-directory.ts';
 import { startStores, type TestStores } from './config-servers.ts';
@@ -53,26 +53,73 @@ describe('outrigger bundle and publish', () => {
     'gs://outrigger/published/bundle.yaml',
     'file',
   ]) {
-    it(`publish → load round trip: ${uri}`, async () => {
+    it(`publish → load round trip of the immutable version: ${uri}`, async () => {
       const target = uri === 'file' ? join(work, 'published.yaml') : uri;
-      const line = await publishBundle(bundleDir, target, 'yaml', stores.env);
-      assert.match(line, new RegExp(`^published ${bundleDir} to ${target} \\(version .+\\)\\n$`));
-      const config = await loaded(target);
+      const published = await publishVersion(bundleDir, target, { format: 'yaml' }, stores.env);
+      assert.match(published.id, /^[0-9a-f]{16}$/);
+      assert.ok(published.uri.includes(published.id), `${published.uri} names its content hash`);
+      assert.match(published.report, /^published: .* as .* \(version [0-9a-f]{16}\)\n$/);
+      const config = await loaded(published.uri);
       assert.equal((config.bundle.values.global as Record<string, unknown>).hub, 'published.example/istio');
       assert.equal(config.bundle.mesh.trustDomain, 'published.local');
       assert.deepEqual(config.bundle.defaultTemplates, ['sidecar', 'marker']);
       assert.ok(config.templates.has('marker') && config.templates.has('sidecar'));
+      const again = await publishVersion(bundleDir, target, { format: 'yaml' }, stores.env);
+      assert.equal(again.uri, published.uri, 'the same content is the same version');
     });
   }
 
-  it('publish to Secrets Manager creates the secret once, then adds versions', async () => {
+  it('publish to Secrets Manager creates the secret once, then adds versions without moving AWSCURRENT', async () => {
     stores.sm.resetCalls();
-    await publishBundle(bundleDir, 'secretsmanager://publish/versions', 'json', stores.env);
+    const first = await publishVersion(
+      bundleDir,
+      'secretsmanager://publish/versions',
+      { format: 'json' },
+      stores.env,
+    );
     assert.deepEqual(stores.sm.calls, { PutSecretValue: 1, CreateSecret: 1 });
-    await publishBundle(bundleDir, 'secretsmanager://publish/versions', 'json', stores.env);
+    const second = await publishVersion(
+      bundleDir,
+      'secretsmanager://publish/versions',
+      { format: 'yaml' },
+      stores.env,
+    );
     assert.deepEqual(stores.sm.calls, { PutSecretValue: 2, CreateSecret: 1 });
-    const config = await loaded('secretsmanager://publish/versions');
-    assert.equal(config.bundle.mesh.trustDomain, 'published.local');
+    assert.notEqual(first.uri, second.uri);
+    const current = await configFromEnv(
+      { ...stores.env, OUTRIGGER_CONFIG: 'secretsmanager://publish/versions' },
+      { log: () => {} },
+    )('');
+    assert.equal(current.bundle.mesh.trustDomain, 'published.local');
+    assert.equal((await loaded(second.uri)).bundle.mesh.trustDomain, 'published.local');
+  });
+
+  it('publish never replaces an object: a version named by another content is left alone', async () => {
+    const first = await publishVersion(
+      bundleDir,
+      's3://outrigger/immutable/',
+      { format: 'yaml' },
+      stores.env,
+    );
+    assert.match(first.uri, /^s3:\/\/outrigger\/immutable\/bundle\.[0-9a-f]{16}\.yaml$/);
+    assert.equal(first.created, true);
+    const again = await publishVersion(
+      bundleDir,
+      's3://outrigger/immutable/',
+      { format: 'yaml' },
+      stores.env,
+    );
+    assert.equal(again.created, false);
+    assert.equal(again.written, false);
+    assert.match(again.report, /^already published, unchanged/);
+    const dry = await publishVersion(
+      bundleDir,
+      's3://outrigger/immutable/',
+      { format: 'json', dryRun: true },
+      stores.env,
+    );
+    assert.equal(dry.written, false);
+    await assert.rejects(loaded(dry.uri), /NoSuchKey/, 'a dry run writes nothing');
   });
 
   it('publish validates against the default first and uploads nothing when invalid', async (t) => {
@@ -82,31 +129,35 @@ describe('outrigger bundle and publish', () => {
     writeFileSync(join(bad, 'templates', 'sidecar.liquid'), '{% if %}\n');
     stores.sm.resetCalls();
     await assert.rejects(
-      publishBundle(bad, 'secretsmanager://publish/bad', 'yaml', stores.env),
+      publishVersion(bad, 'secretsmanager://publish/bad', { format: 'yaml' }, stores.env),
       /template "sidecar" does not parse/,
     );
     writeFileSync(join(bad, 'templates', 'sidecar.liquid'), 'spec: {}\n');
     writeFileSync(join(bad, 'config.yaml'), 'defaultTemplates: [missing]\n');
-    await assert.rejects(publishBundle(bad, 'secretsmanager://publish/bad', 'yaml', stores.env), {
-      message: `invalid config bundle ${bad}: defaultTemplates: names template "missing", which the bundle does not define`,
-    });
+    await assert.rejects(
+      publishVersion(bad, 'secretsmanager://publish/bad', { format: 'yaml' }, stores.env),
+      {
+        message: `invalid config bundle ${bad}: defaultTemplates: names template "missing", which the bundle does not define`,
+      },
+    );
     assert.equal(stores.sm.totalCalls(), 0);
   });
 
-  it('the CLI: `outrigger publish` uploads and exits, `--config URI` reads it back', async () => {
+  it('the CLI: `outrigger publish` prints the version URI, `--config URI` reads it back', async () => {
     const run = (args: string[]) =>
       promisify(execFile)(process.execPath, ['--import', 'tsx', 'functions/cli.ts', ...args], {
         env: { ...process.env, ...stores.env },
         timeout: 20_000,
       });
     const published = await run(['publish', bundleDir, '--to', 'secretsmanager://publish/cli']);
-    assert.match(published.stdout, /^published .* to secretsmanager:\/\/publish\/cli \(version .+\)\n$/);
+    assert.match(published.stdout, /^secretsmanager:\/\/publish\/cli\?versionId=[0-9a-f]{32}\n$/);
+    assert.match(published.stderr, /^published: /m);
     const pod = join(work, 'pod.yaml');
     writeFileSync(
       pod,
       'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec: {containers: [{name: app, image: app}]}\n',
     );
-    const injected = await run(['kube-inject', '-f', pod, '--config', 'secretsmanager://publish/cli']);
+    const injected = await run(['kube-inject', '-f', pod, '--config', published.stdout.trim()]);
     assert.match(injected.stdout, /example\.com\/marker: published\.example\/istio/);
     assert.ok(readFileSync(pod, 'utf8').length > 0);
   });

@@ -132,7 +132,10 @@ export async function startSecretsManager(): Promise<FakeSecretsManager> {
       if (op === 'GetSecretValue') {
         const secret = find(String(input.SecretId));
         const stage = typeof input.VersionStage === 'string' ? input.VersionStage : 'AWSCURRENT';
-        const v = secret?.versions.find((x) => x.stages.includes(stage));
+        const v =
+          typeof input.VersionId === 'string'
+            ? secret?.versions.find((x) => x.id === input.VersionId)
+            : secret?.versions.find((x) => x.stages.includes(stage));
         if (!secret || !v) return notFound();
         const corrupt = mode === 'corrupt';
         return json(200, {
@@ -149,6 +152,23 @@ export async function startSecretsManager(): Promise<FakeSecretsManager> {
       if (op === 'PutSecretValue') {
         const secret = find(String(input.SecretId));
         if (!secret) return notFound();
+        // The idempotency token: the same token and value are a no-op, another value an error.
+        const same = secret.versions.find((x) => x.id === input.ClientRequestToken);
+        if (same) {
+          const value = secretValueOf(input);
+          const held = same.text ?? same.binary;
+          if (String(held) !== String(value))
+            return json(400, {
+              __type: 'ResourceExistsException',
+              message: 'A version with this ClientRequestToken already exists with other content.',
+            });
+          return json(200, {
+            ARN: arnOf(secret.name),
+            Name: secret.name,
+            VersionId: same.id,
+            VersionStages: same.stages,
+          });
+        }
         const stages = Array.isArray(input.VersionStages) ? (input.VersionStages as string[]) : undefined;
         const v = addVersion(secret.name, secretValueOf(input), tokenOf(input), stages);
         return json(200, {
@@ -191,6 +211,8 @@ function tokenOf(input: Record<string, unknown>): string {
 export interface FakeGcs extends FakeStore {
   /** Writes a new generation of an object and returns the generation. */
   put(bucket: string, name: string, data: string): string;
+  /** Every generation of an object, oldest first (what a bucket with object versioning keeps). */
+  generations(bucket: string, name: string): string[];
 }
 
 /** The GCS JSON API: object metadata, `alt=media` downloads and multipart uploads. */
@@ -225,7 +247,22 @@ export async function startGcs(): Promise<FakeGcs> {
     const upload = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(path);
     if (req.method === 'POST' && upload?.[1]) {
       const bucket = decodeURIComponent(upload[1]);
-      return { op: 'upload', reply: () => json(200, uploadMultipart(req, body, url, bucket, put)) };
+      const reply = (): Reply => {
+        // ifGenerationMatch: 0 creates only; N replaces only generation N (GCS answers 412 otherwise).
+        const wanted = url.searchParams.get('ifGenerationMatch');
+        if (wanted !== null) {
+          const name = uploadName(req, body, url);
+          const live = objects.get(`${bucket}/${name}`)?.at(-1)?.generation ?? 0;
+          if (String(live) !== wanted) {
+            const message = 'At least one of the pre-conditions you specified did not hold.';
+            return json(412, {
+              error: { code: 412, message, errors: [{ message, reason: 'conditionNotMet' }] },
+            });
+          }
+        }
+        return json(200, uploadMultipart(req, body, url, bucket, put));
+      };
+      return { op: 'upload', reply };
     }
     const object = /^\/b\/([^/]+)\/o\/(.+)$/.exec(path);
     const media = url.searchParams.get('alt') === 'media';
@@ -252,6 +289,8 @@ export async function startGcs(): Promise<FakeGcs> {
   });
   return Object.assign(store, {
     put: (bucket: string, name: string, data: string) => put(bucket, name, Buffer.from(data)).generation,
+    generations: (bucket: string, name: string) =>
+      (objects.get(`${bucket}/${name}`) ?? []).map((v) => String(v.generation)),
   });
 }
 
@@ -265,6 +304,28 @@ function crc32c(data: Buffer): string {
   const out = Buffer.alloc(4);
   out.writeUInt32BE((crc ^ 0xffffffff) >>> 0);
   return out.toString('base64');
+}
+
+/** The multipart parts: a JSON metadata part, then the media part. */
+function multipartParts(req: IncomingMessage, body: Buffer): Buffer[] {
+  const boundary = /boundary="?([^";]+)"?/.exec(String(req.headers['content-type']))?.[1];
+  if (!boundary) throw new Error('multipart upload without a boundary');
+  return body
+    .toString('latin1')
+    .split(`--${boundary}`)
+    .slice(1, -1)
+    .map((p) => {
+      const start = p.indexOf('\r\n\r\n') + 4;
+      return Buffer.from(p.slice(start, p.endsWith('\r\n') ? -2 : undefined), 'latin1');
+    });
+}
+
+/** The object name of an upload: the `name` parameter, else the metadata part's. */
+function uploadName(req: IncomingMessage, body: Buffer, url: URL): string {
+  const [meta] = multipartParts(req, body);
+  return (
+    url.searchParams.get('name') ?? (JSON.parse(meta?.toString('utf8') ?? '{}') as { name: string }).name
+  );
 }
 
 /** `uploadType=multipart`: a JSON metadata part, then the media part. */

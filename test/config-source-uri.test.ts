@@ -57,8 +57,8 @@ describe('config source URIs', () => {
       ['s3:bucket/key', 'config source s3:bucket/key: want s3://...'],
       ['secretsmanager://', 'config source secretsmanager://: want secretsmanager://<secret name or ARN>'],
       [
-        'secretsmanager://x?versionId=1',
-        'config source secretsmanager://x?versionId=1: unknown parameter "versionId"; the only one is versionStage',
+        'secretsmanager://x?version=1',
+        'config source secretsmanager://x?version=1: unknown parameter "version"; the parameters are versionStage and versionId',
       ],
       ['file://host/x', 'config source file://host/x: not a file URL (want file:///absolute/path): '],
     ];

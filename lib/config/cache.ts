@@ -1,12 +1,14 @@
 import { errorMessage, InjectionError } from '../errors.ts';
-import type { PartialBundle } from './bundle.ts';
-import type { ConfigSource, Fetched, SourceSnapshot } from './source.ts';
+import type { ConfigLayer, ConfigSource, Fetched, SourceSnapshot } from './source.ts';
 
 export interface ConfigCacheOptions<T> {
   /** The layers, in order; each fetch asks its store for what changed since the version held. */
   sources: ConfigSource[];
-  /** Turns the parsed layers into what requests use; called only when some layer's version changed. */
-  build: (layers: PartialBundle[]) => T;
+  /**
+   * Turns the parsed layers (bundles, or one rollout document) into what requests use; called only
+   * when some layer's version changed.
+   */
+  build: (layers: ConfigLayer[]) => T;
   /** Milliseconds; injected so the whole state machine runs under a fake clock in tests. */
   now: () => number;
   /** After this, the next request starts one background refresh (and is still answered from memory). */
@@ -31,7 +33,7 @@ export interface ConfigCache<T> {
 interface Loaded<T> {
   value: T;
   versions: string[];
-  layers: PartialBundle[];
+  layers: ConfigLayer[];
   /** When a fetch last confirmed these versions: the age max-stale is measured from. */
   confirmedAt: number;
 }
@@ -55,7 +57,7 @@ export function createConfigCache<T>(options: ConfigCacheOptions<T>): ConfigCach
   }
 
   function apply(prev: Loaded<T> | undefined, fetched: Fetched[], at: number): Loaded<T> {
-    type Next = { version: string; layer: PartialBundle } | { version: string; snapshot: SourceSnapshot };
+    type Next = { version: string; layer: ConfigLayer } | { version: string; snapshot: SourceSnapshot };
     const next = fetched.map((f, i): Next => {
       const version = prev?.versions[i];
       const layer = prev?.layers[i];

@@ -1,10 +1,12 @@
 import { errorMessage, InjectionError } from '../errors.ts';
-import { layerBundles } from './bundle.ts';
+import { compilePlan, isRollout } from '../rollout/document.ts';
+import { createVersionServer, type VersionServerStats } from '../rollout/serve.ts';
+import { layerBundles, type PartialBundle } from './bundle.ts';
 import { createConfigCache } from './cache.ts';
 import { clusterConfigs } from './cluster-configs.ts';
 import type { compileBundle, InjectorConfig } from './compile.ts';
 import { DEFAULT_BUNDLE } from './default.ts';
-import type { SourceSnapshot } from './source.ts';
+import type { ConfigLayer, SourceSnapshot } from './source.ts';
 import { parseSourceList, type SourceRef } from './source-uri.ts';
 import { fileStore } from './sources/file.ts';
 import { createStores, storeSettingsFromEnv } from './stores.ts';
@@ -15,33 +17,81 @@ export interface ConfigRuntime {
   /** One structured entry per config event; the default writes one JSON line to stderr. */
   log?: (entry: Record<string, unknown>) => void;
   compile?: typeof compileBundle;
+  /** Bounds of the rollout caches (lib/rollout/serve.ts); the defaults are MAX_VERSIONS and friends. */
+  rollout?: { maxVersions?: number; maxVersionBytes?: number; lastGoodBytes?: number };
 }
+
+/** The per-request lookup, with what the rollout caches hold (all zero without a rollout document). */
+export type ConfigLookup = ((cluster: string) => Promise<InjectorConfig>) & {
+  rolloutStats(): VersionServerStats;
+};
+
+type Served = (cluster: string) => InjectorConfig | Promise<InjectorConfig>;
 
 /**
  * The config of a running function: OUTRIGGER_CONFIG, comma-separated source URIs layered in order over
- * the embedded default, cached per OUTRIGGER_CONFIG_TTL and OUTRIGGER_CONFIG_MAX_STALE (README, "Config
- * sources and caching"). Returns the per-request lookup; the cluster id comes from the URL.
+ * the embedded default, or one rollout document (`kind: Rollout`) naming the bundle version of each
+ * cluster; cached per OUTRIGGER_CONFIG_TTL and OUTRIGGER_CONFIG_MAX_STALE (README, "Config sources and
+ * caching", "Rolling out a bundle change"). Returns the per-request lookup; the cluster id comes from
+ * the URL.
  */
-export function configFromEnv(
-  env: NodeJS.ProcessEnv,
-  runtime: ConfigRuntime = {},
-): (cluster: string) => Promise<InjectorConfig> {
+export function configFromEnv(env: NodeJS.ProcessEnv, runtime: ConfigRuntime = {}): ConfigLookup {
   const refs = parseSourceList(env.OUTRIGGER_CONFIG ?? '');
   const label = refs.map((r) => r.uri).join(',') || 'embedded default';
   const stores = createStores(storeSettingsFromEnv(env));
+  const now = runtime.now ?? Date.now;
+  const ttlMs = seconds(env, 'OUTRIGGER_CONFIG_TTL', 60) * 1000;
+  const log = runtime.log ?? ((entry) => process.stderr.write(`${JSON.stringify(entry)}\n`));
+  // Made whatever the sources are: a bundle source may become a rollout document on its next version.
+  const versions = createVersionServer({
+    stores,
+    now,
+    ttlMs,
+    log,
+    compile: runtime.compile,
+    ...runtime.rollout,
+  });
+  const build = (layers: ConfigLayer[]): Served => {
+    const rollout = layers.find(isRollout);
+    if (!rollout) {
+      return clusterConfigs(
+        layerBundles(DEFAULT_BUNDLE, ...(layers as PartialBundle[])),
+        label,
+        runtime.compile,
+      );
+    }
+    if (layers.length !== 1) {
+      throw new InjectionError(
+        'config',
+        `OUTRIGGER_CONFIG: a rollout document (kind: Rollout) must be the only source, not one of ${layers.length}`,
+      );
+    }
+    const plan = compilePlan(rollout);
+    log({
+      level: 'info',
+      msg: 'rollout loaded',
+      source: label,
+      default: rollout.default,
+      version: rollout.version,
+      started: rollout.started ?? 0,
+      waves: rollout.waves?.length ?? 0,
+    });
+    return (cluster) => versions.configFor(plan, cluster);
+  };
   const cache = createConfigCache({
     sources: refs.map(stores.source),
-    build: (layers) => clusterConfigs(layerBundles(DEFAULT_BUNDLE, ...layers), label, runtime.compile),
-    now: runtime.now ?? Date.now,
-    ttlMs: seconds(env, 'OUTRIGGER_CONFIG_TTL', 60) * 1000,
+    build,
+    now,
+    ttlMs,
     maxStaleMs: seconds(env, 'OUTRIGGER_CONFIG_MAX_STALE', 24 * 3600) * 1000,
-    log: runtime.log ?? ((entry) => process.stderr.write(`${JSON.stringify(entry)}\n`)),
+    log,
     // Local files load while the module initialises, so a cold start pays for template parsing once
     // and a bad bundle fails the deployment loudly instead of every request. Remote stores are first
     // contacted by the first request that needs the config: no network at import time.
     initial: refs.every(isFile) ? refs.map(readLocal) : undefined,
   });
-  return async (cluster) => (await cache.get())(cluster);
+  const lookup = async (cluster: string) => (await cache.get())(cluster);
+  return Object.assign(lookup, { rolloutStats: versions.stats });
 }
 
 /** OUTRIGGER_ON_CONFIG_ERROR: what a pod gets while no config could be loaded at all. */

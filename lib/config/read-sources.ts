@@ -1,5 +1,6 @@
 import { InjectionError } from '../errors.ts';
 import type { PartialBundle } from './bundle.ts';
+import { bundleLayer } from './source.ts';
 import { parseSourceList } from './source-uri.ts';
 import { createStores, storeSettingsFromEnv } from './stores.ts';
 
@@ -11,9 +12,9 @@ export async function readSources(values: string[], env: NodeJS.ProcessEnv): Pro
   const stores = createStores(storeSettingsFromEnv(env));
   const refs = values.flatMap(parseSourceList);
   const fetched = await Promise.all(refs.map((ref) => stores.source(ref).fetch(undefined)));
-  return fetched.map((f) => {
+  return fetched.map((f, i) => {
     if (f === 'unchanged')
       throw new InjectionError('internal', 'a store answered "unchanged" to a first read');
-    return f.parse();
+    return bundleLayer(f.parse(), refs[i]?.uri ?? '');
   });
 }

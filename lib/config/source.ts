@@ -1,11 +1,22 @@
-import type { PartialBundle } from './bundle.ts';
-import { parseBundleDocument } from './parse.ts';
+import yaml from 'js-yaml';
+import { InjectionError, yamlProblem } from '../errors.ts';
+import { isObject } from '../json.ts';
+import { isRollout, type RolloutDocument, validateRollout } from '../rollout/document.ts';
+import { type PartialBundle, validateBundle } from './bundle.ts';
+
+/**
+ * What one source holds: a bundle layer, or a rollout document (`kind: Rollout`), which names the
+ * bundle version each cluster gets (lib/rollout/).
+ */
+export type ConfigLayer = PartialBundle | RolloutDocument;
 
 /** One layer as a store holds it at one version. Parsing waits until the cache knows the version is new. */
 export interface SourceSnapshot {
   /** Names this exact content: Secrets Manager VersionId, S3 ETag, GCS generation, file content hash. */
   version: string;
-  parse(): PartialBundle;
+  /** The document as stored, when it is one text (not a bundle directory). */
+  text?: string;
+  parse(): ConfigLayer;
 }
 
 /** The store confirmed that the version the caller already holds is still current. */
@@ -18,13 +29,56 @@ export interface ConfigSource {
   fetch(known: string | undefined): Promise<Fetched>;
 }
 
+/**
+ * For a write in place: the store version the writer read (the write fails if the document changed
+ * since), `null` for "must not exist yet", undefined for an unconditional write.
+ */
+export type IfVersion = string | null | undefined;
+
 /** A place bundles are read from and published to (Secrets Manager, S3, GCS, files). */
 export interface BundleStore<Ref> {
   read(ref: Ref, known: string | undefined): Promise<Fetched>;
-  /** Stores one bundle document and returns the version the store gave it. */
-  write(ref: Ref, text: string): Promise<string>;
+  /** Replaces the document at `ref` (a rollout document) and returns the version the store gave it. */
+  write(ref: Ref, text: string, ifVersion?: IfVersion): Promise<string>;
+  /**
+   * Stores one immutable bundle version at `ref`, a name no other content can have (see
+   * lib/rollout/content.ts), never replacing what is there. Returns the ref that reads exactly this
+   * version back (a GCS ref gains its generation).
+   */
+  publish(ref: Ref, text: string): Promise<{ ref: Ref; created: boolean | undefined }>;
+}
+
+/** The write found another version than the one the writer read. */
+export class WriteConflict extends Error {
+  override readonly name = 'WriteConflict';
 }
 
 export function textSnapshot(version: string, text: string, uri: string): SourceSnapshot {
-  return { version, parse: () => parseBundleDocument(text, uri) };
+  return { version, text, parse: () => parseConfigDocument(text, uri) };
+}
+
+/** Parses one document (YAML or JSON) from any store: a rollout document if it says `kind: Rollout`. */
+export function parseConfigDocument(text: string, source: string): ConfigLayer {
+  let raw: unknown;
+  try {
+    raw = yaml.load(text, { filename: source });
+  } catch (err) {
+    throw new InjectionError(
+      'config',
+      `invalid config bundle ${source}: not YAML or JSON: ${yamlProblem(err)}`,
+    );
+  }
+  if (isObject(raw) && raw.kind === 'Rollout') return validateRollout(raw, source);
+  return validateBundle(raw, source);
+}
+
+/** A layer that must be a bundle (a version a rollout names, a `--config` layer). */
+export function bundleLayer(layer: ConfigLayer, source: string): PartialBundle {
+  if (isRollout(layer)) {
+    throw new InjectionError(
+      'config',
+      `config source ${source} is a rollout document (kind: Rollout), not a bundle; it must be the only entry of OUTRIGGER_CONFIG`,
+    );
+  }
+  return layer;
 }

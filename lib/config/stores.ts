@@ -1,5 +1,5 @@
 import { errorMessage, InjectionError } from '../errors.ts';
-import type { BundleStore, ConfigSource } from './source.ts';
+import { type BundleStore, type ConfigSource, type IfVersion, WriteConflict } from './source.ts';
 import type { SourceRef } from './source-uri.ts';
 import { fileStore } from './sources/file.ts';
 import { createGcsStore } from './sources/gcs.ts';
@@ -34,8 +34,13 @@ export function storeSettingsFromEnv(env: NodeJS.ProcessEnv): StoreSettings {
 
 export interface Stores {
   source(ref: SourceRef): ConfigSource;
-  /** Publishes one bundle document; returns the version the store gave it. */
-  write(ref: SourceRef, text: string): Promise<string>;
+  /**
+   * Replaces the document at `ref` (a rollout document) and returns the version the store gave it.
+   * With `ifVersion`, fails with WriteConflict when the document is no longer the version read.
+   */
+  write(ref: SourceRef, text: string, ifVersion?: IfVersion): Promise<string>;
+  /** Stores one immutable bundle version at a name only this content has (see BundleStore.publish). */
+  publish(ref: SourceRef, text: string): Promise<{ ref: SourceRef; created: boolean | undefined }>;
 }
 
 /**
@@ -63,7 +68,14 @@ export function createStores(settings: StoreSettings): Stores {
       uri: ref.uri,
       fetch: (known) => storeOf(ref).read(ref, known).catch(rethrowFor(ref.uri)),
     }),
-    write: (ref, text) => storeOf(ref).write(ref, text).catch(rethrowFor(ref.uri)),
+    write: (ref, text, ifVersion) =>
+      storeOf(ref)
+        .write(ref, text, ifVersion)
+        .catch((err: unknown) => {
+          if (err instanceof WriteConflict) throw err;
+          return rethrowFor(ref.uri)(err);
+        }),
+    publish: (ref, text) => storeOf(ref).publish(ref, text).catch(rethrowFor(ref.uri)),
   };
 }
 
@@ -72,10 +84,33 @@ function once<T>(make: () => T): () => T {
   return () => (made ??= make());
 }
 
+/** A store's failure, naming the source; `notFound` when the store says the document does not exist. */
+export class SourceError extends InjectionError {
+  constructor(
+    message: string,
+    readonly notFound: boolean,
+  ) {
+    super('config-unavailable', message);
+  }
+}
+
 function rethrowFor(uri: string) {
   return (err: unknown): never => {
-    throw new InjectionError('config-unavailable', `config source ${uri}: ${describe(err)}`);
+    throw new SourceError(`config source ${uri}: ${describe(err)}`, isNotFound(err));
   };
+}
+
+/** S3 NoSuchKey, Secrets Manager ResourceNotFoundException, GCS 404, a missing file. */
+function isNotFound(err: unknown): boolean {
+  const e = err as { name?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number } };
+  return (
+    e?.name === 'NoSuchKey' ||
+    e?.name === 'NotFound' ||
+    e?.name === 'ResourceNotFoundException' ||
+    e?.code === 404 ||
+    e?.code === 'ENOENT' ||
+    e?.$metadata?.httpStatusCode === 404
+  );
 }
 
 /** SDK errors carry the service's error code as their name (ResourceNotFoundException, NoSuchKey). */

@@ -34,6 +34,7 @@ export function requestLogLine(record: RequestRecord, format: MetricsFormat, now
   const decision: Decision = review?.result ?? 'rejected';
   const durationMs = Math.round(record.durationMs * 100) / 100;
   const reason = review?.reason ?? record.reason ?? '';
+  const { configVersion, bundleVersion } = versionsOf(review?.configVersion ?? '');
   const line: Record<string, unknown> = {
     severity: SEVERITY[decision],
     message: `${decision} ${review?.namespace || '-'}/${review?.workload || '-'}: ${reason}`,
@@ -45,15 +46,23 @@ export function requestLogLine(record: RequestRecord, format: MetricsFormat, now
     reason,
     templates: review?.templates ?? [],
     durationMs,
-    configVersion: review?.configVersion ?? '',
+    configVersion,
     status: record.status,
   };
+  if (bundleVersion) line.compiledVersion = review?.configVersion;
   if (review?.errorCode) line.errorCode = review.errorCode;
   // Each distinct metric label value is a billed time series; a refused caller could mint them by the
   // thousand by varying the path. Only requests that got through to a review are counted per cluster.
   const metricCluster = review ? record.cluster : '';
+  // Under a rollout the bundle version is a label too, so a failure rate reads per version and per
+  // cluster; it comes from the rollout document, not the caller, so it mints no series of its own.
+  const metricVersion = review && bundleVersion ? bundleVersion : '';
   if (format === 'gcp') {
-    line['logging.googleapis.com/labels'] = { cluster: metricCluster, decision };
+    line['logging.googleapis.com/labels'] = {
+      cluster: metricCluster,
+      decision,
+      ...(metricVersion && { configVersion: metricVersion }),
+    };
   } else {
     const failed = decision === 'failed' || (decision === 'rejected' && record.status !== 404);
     Object.assign(line, {
@@ -64,7 +73,7 @@ export function requestLogLine(record: RequestRecord, format: MetricsFormat, now
             Namespace: 'Outrigger',
             // The dimensionless set gives fleet-wide totals; per cluster only when the path names one
             // (CloudWatch refuses empty dimension values).
-            Dimensions: metricCluster ? [[], ['cluster']] : [[]],
+            Dimensions: dimensions(metricCluster, metricVersion),
             Metrics: EMF_METRICS,
           },
         ],
@@ -77,6 +86,26 @@ export function requestLogLine(record: RequestRecord, format: MetricsFormat, now
     });
   }
   return `${JSON.stringify(line)}\n`;
+}
+
+function dimensions(cluster: string, version: string): string[][] {
+  const sets: string[][] = [[]];
+  if (cluster) sets.push(['cluster']);
+  if (version) sets.push(['configVersion']);
+  if (cluster && version) sets.push(['cluster', 'configVersion']);
+  return sets;
+}
+
+/**
+ * A config served by a rollout carries `<bundle version id>@<hash of the compiled config>`
+ * (lib/rollout/load-version.ts): the log names the bundle version, which is what a rollout moves.
+ * Without a rollout the version is the compiled config's hash alone.
+ */
+function versionsOf(version: string): { configVersion: string; bundleVersion?: string } {
+  const at = version.indexOf('@');
+  if (at < 0) return { configVersion: version };
+  const bundleVersion = version.slice(0, at);
+  return { configVersion: bundleVersion, bundleVersion };
 }
 
 /** A one-off line at start-up (a setting worth a warning), in the same structured form. */

@@ -1,8 +1,16 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  linkSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
-import { readBundlePath } from '../read-directory.ts';
-import type { BundleStore, SourceSnapshot } from '../source.ts';
+import { readBundleDirectory } from '../read-directory.ts';
+import { type BundleStore, type SourceSnapshot, textSnapshot, WriteConflict } from '../source.ts';
 import type { SourceRef } from '../source-uri.ts';
 
 type FileRef = Extract<SourceRef, { scheme: 'file' }>;
@@ -14,7 +22,12 @@ type FileRef = Extract<SourceRef, { scheme: 'file' }>;
  */
 export const fileStore: BundleStore<FileRef> & { readNow(ref: FileRef): SourceSnapshot } = {
   readNow(ref) {
-    return { version: contentHash(ref.path), parse: () => readBundlePath(ref.path) };
+    if (statSync(ref.path).isDirectory()) {
+      return { version: directoryHash(ref.path), parse: () => readBundleDirectory(ref.path) };
+    }
+    // Read once: the version and the parsed text are the same bytes.
+    const text = readFileSync(ref.path, 'utf8');
+    return textSnapshot(textHash(text), text, ref.path);
   },
 
   async read(ref, known) {
@@ -22,24 +35,46 @@ export const fileStore: BundleStore<FileRef> & { readNow(ref: FileRef): SourceSn
     return snapshot.version === known ? 'unchanged' : snapshot;
   },
 
-  async write(ref, text) {
+  async write(ref, text, ifVersion) {
+    if (ifVersion !== undefined) {
+      // Checked, then renamed: not atomic against another writer on the same machine, which a file
+      // store has no way to be.
+      const current = statSync(ref.path, { throwIfNoEntry: false }) ? fileStore.readNow(ref).version : null;
+      if (current !== ifVersion) throw new WriteConflict(`${ref.path} changed since it was read`);
+    }
     // Written aside and renamed, so a reader never sees half a bundle.
     const tmp = `${ref.path}.${process.pid}.tmp`;
     writeFileSync(tmp, text);
     renameSync(tmp, ref.path);
-    return contentHash(ref.path);
+    return textHash(text);
+  },
+
+  async publish(ref, text) {
+    if (statSync(ref.path, { throwIfNoEntry: false })) return { ref, created: false };
+    // A hard link fails when the name exists, so a version already there is never replaced.
+    const tmp = `${ref.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, text);
+    try {
+      linkSync(tmp, ref.path);
+      return { ref, created: true };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { ref, created: false };
+      throw err;
+    } finally {
+      unlinkSync(tmp);
+    }
   },
 };
 
-function contentHash(path: string): string {
+function textHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+function directoryHash(path: string): string {
   const hash = createHash('sha256');
-  if (statSync(path).isDirectory()) {
-    for (const name of readdirSync(path, { recursive: true, encoding: 'utf8' }).sort()) {
-      const file = join(path, name);
-      if (statSync(file).isFile()) hash.update(`${name}\0`).update(readFileSync(file)).update('\0');
-    }
-  } else {
-    hash.update(readFileSync(path));
+  for (const name of readdirSync(path, { recursive: true, encoding: 'utf8' }).sort()) {
+    const file = join(path, name);
+    if (statSync(file).isFile()) hash.update(`${name}\0`).update(readFileSync(file)).update('\0');
   }
   return hash.digest('hex').slice(0, 16);
 }

@@ -1,5 +1,5 @@
 import type { Storage } from '@google-cloud/storage';
-import { type BundleStore, textSnapshot } from '../source.ts';
+import { type BundleStore, textSnapshot, WriteConflict } from '../source.ts';
 import type { SourceRef } from '../source-uri.ts';
 import type { StoreSettings } from '../stores.ts';
 
@@ -7,7 +7,10 @@ type ObjectRef = Extract<SourceRef, { scheme: 'gs' }>;
 
 /**
  * Google Cloud Storage (or an emulator at STORAGE_EMULATOR_HOST): a bundle is one object, its version
- * the generation. A refresh reads the metadata first and downloads only a new generation.
+ * the generation. A refresh reads the metadata first and downloads only a new generation; a ref pinned
+ * to a generation (`#<generation>`, what publish prints) is one download and never changes. Writes
+ * carry ifGenerationMatch: 0 for a published version (never replaced), the generation read for a
+ * rollout document.
  */
 export function createGcsStore(settings: StoreSettings): BundleStore<ObjectRef> {
   let storage: Promise<Storage> | undefined;
@@ -25,6 +28,12 @@ export function createGcsStore(settings: StoreSettings): BundleStore<ObjectRef> 
 
   return {
     async read(ref, known) {
+      if (ref.generation !== undefined) {
+        if (ref.generation === known) return 'unchanged';
+        const bucket = (await connect()).bucket(ref.bucket);
+        const [data] = await bucket.file(ref.object, { generation: ref.generation }).download();
+        return textSnapshot(ref.generation, data.toString('utf8'), ref.uri);
+      }
       const bucket = (await connect()).bucket(ref.bucket);
       const [metadata] = await bucket.file(ref.object).getMetadata();
       const generation = String(metadata.generation ?? '');
@@ -35,10 +44,43 @@ export function createGcsStore(settings: StoreSettings): BundleStore<ObjectRef> 
       return textSnapshot(generation, data.toString('utf8'), ref.uri);
     },
 
-    async write(ref, text) {
+    async write(ref, text, ifVersion) {
       const file = (await connect()).bucket(ref.bucket).file(ref.object);
-      await file.save(text, { resumable: false });
+      const ifGenerationMatch =
+        ifVersion === null ? 0 : ifVersion === undefined ? undefined : Number(ifVersion);
+      try {
+        await file.save(text, {
+          resumable: false,
+          ...(ifGenerationMatch !== undefined && { preconditionOpts: { ifGenerationMatch } }),
+        });
+      } catch (err) {
+        if (ifGenerationMatch !== undefined && statusOf(err) === 412)
+          throw new WriteConflict(`gs://${ref.bucket}/${ref.object} changed since it was read`);
+        throw err;
+      }
       return String(file.metadata.generation ?? '');
     },
+
+    async publish(ref, text) {
+      const file = (await connect()).bucket(ref.bucket).file(ref.object);
+      let created = true;
+      try {
+        await file.save(text, { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } });
+      } catch (err) {
+        if (statusOf(err) !== 412) throw err;
+        // Already published: the name is the content's hash, so the live generation is this version.
+        created = false;
+        await file.getMetadata();
+      }
+      const generation = String(file.metadata.generation ?? '');
+      if (!generation) throw new Error('the object metadata has no generation');
+      const pinned = { ...ref, generation, uri: `gs://${ref.bucket}/${ref.object}#${generation}` };
+      return { ref: pinned, created };
+    },
   };
+}
+
+function statusOf(err: unknown): number | undefined {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
 }

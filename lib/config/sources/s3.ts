@@ -1,4 +1,4 @@
-import { type BundleStore, textSnapshot } from '../source.ts';
+import { type BundleStore, textSnapshot, WriteConflict } from '../source.ts';
 import type { SourceRef } from '../source-uri.ts';
 import type { StoreSettings } from '../stores.ts';
 import { awsClientOptions } from './aws-client-options.ts';
@@ -8,7 +8,9 @@ type Sdk = typeof import('./sdk/s3.ts');
 
 /**
  * Amazon S3 (or an S3-compatible store at AWS_ENDPOINT_URL_S3): a bundle is one object, its version the
- * ETag. A refresh sends If-None-Match, so an unchanged object costs a 304 and no download.
+ * ETag. A refresh sends If-None-Match, so an unchanged object costs a 304 and no download. Published
+ * versions are objects named by their content hash, written only when absent (If-None-Match: *); a
+ * rollout document is replaced with If-Match on the ETag its writer read.
  */
 export function createS3Store(settings: StoreSettings): BundleStore<ObjectRef> {
   let connection: Promise<{ sdk: Sdk; client: InstanceType<Sdk['S3Client']> }> | undefined;
@@ -40,12 +42,45 @@ export function createS3Store(settings: StoreSettings): BundleStore<ObjectRef> {
       }
     },
 
-    async write(ref, text) {
+    async write(ref, text, ifVersion) {
       const { sdk, client } = await connect();
-      const out = await client.send(
-        new sdk.PutObjectCommand({ Bucket: ref.bucket, Key: ref.key, Body: text }),
-      );
-      return out.ETag ?? '';
+      try {
+        const out = await client.send(
+          new sdk.PutObjectCommand({
+            Bucket: ref.bucket,
+            Key: ref.key,
+            Body: text,
+            ...(ifVersion === null && { IfNoneMatch: '*' }),
+            ...(typeof ifVersion === 'string' && { IfMatch: ifVersion }),
+          }),
+        );
+        return out.ETag ?? '';
+      } catch (err) {
+        if (ifVersion !== undefined && (httpStatus(err) === 412 || httpStatus(err) === 409))
+          throw new WriteConflict(`s3://${ref.bucket}/${ref.key} changed since it was read`);
+        throw err;
+      }
+    },
+
+    async publish(ref, text) {
+      const { sdk, client } = await connect();
+      try {
+        await client.send(new sdk.HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+        // The name is the content's hash: what is there is this version (readers check it).
+        return { ref, created: false };
+      } catch (err) {
+        if (httpStatus(err) !== 404) throw err;
+      }
+      try {
+        await client.send(
+          new sdk.PutObjectCommand({ Bucket: ref.bucket, Key: ref.key, Body: text, IfNoneMatch: '*' }),
+        );
+        return { ref, created: true };
+      } catch (err) {
+        // Another publish of the same content won the race.
+        if (httpStatus(err) === 412) return { ref, created: false };
+        throw err;
+      }
     },
   };
 }
