@@ -18,9 +18,11 @@ const USAGE = `usage: outrigger <command> [flags]
 
 commands:
   kube-inject  -f FILE|-   inject sidecars into the manifests in FILE and print them
-      [--config PATH|URI]... [--values FILE] [--mesh FILE] [--set a.b=V]... [--revision R] [--native-sidecars true|false]
+      [--config PATH|URI]... [--profile istio-1.30] [--values FILE] [--mesh FILE] [--set values.a.b=V]...
+      [--revision R] [--native-sidecars true|false]
   check-inject -f FILE|-   print, per pod, whether it would be injected and why
       [--namespace NS] [--namespace-labels k=v,...] [--webhook-config MWC.yaml] [-o json] [--config PATH|URI]...
+      [--profile istio-1.30]
   bundle DIR               print the bundle in DIR as one document  [-o yaml|json]
   publish DIR --to URI     validate the bundle in DIR and store it as a new immutable version; print its URI
       URI: secretsmanager://NAME|ARN, s3://BUCKET/KEY, gs://BUCKET/OBJECT, file:///PATH or a path
@@ -38,6 +40,7 @@ const CONFIG_OPTIONS = {
   values: { type: 'string' },
   mesh: { type: 'string' },
   set: { type: 'string', multiple: true, default: [] as string[] },
+  profile: { type: 'string' },
   filename: { type: 'string', short: 'f' },
 } as const;
 

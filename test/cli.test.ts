@@ -104,8 +104,8 @@ describe('outrigger kube-inject', () => {
     assert.deepEqual(names(list.items[1].spec.template.spec), ['agent'], 'host network');
     assert.equal(
       r.stderr,
-      'skipping injection of StatefulSet "default/db": annotation sidecar.istio.io/inject="false"\n' +
-        'skipping injection of DaemonSet "default/agent": pod uses host networking\n',
+      'Skipping injection because StatefulSet "default/db" has sidecar injection disabled: annotation sidecar.istio.io/inject="false"\n' +
+        'Skipping injection because DaemonSet "default/agent" has host networking enabled\n',
     );
   });
 

@@ -122,7 +122,7 @@ describe('per-cluster overlays', () => {
       ],
       [
         { clusters: { east: { clusters: {} } } },
-        'invalid config bundle s: clusters.east.clusters: unknown field; expected one of policy, defaultTemplates, templates, aliases, neverInjectSelector, alwaysInjectSelector, injectedAnnotations, values, mesh, nativeSidecars',
+        'invalid config bundle s: clusters.east.clusters: unknown field; expected one of policy, defaultTemplates, templates, aliases, neverInjectSelector, alwaysInjectSelector, injectedAnnotations, values, mesh, nativeSidecars, profile, compliancePolicy, features',
       ],
     ];
     for (const [raw, message] of cases) assert.throws(() => validateBundle(raw, 's'), { message });

@@ -1,3 +1,4 @@
+import { configForRevision } from '../config/cluster-configs.ts';
 import type { InjectorConfig } from '../config/compile.ts';
 import { errorMessage, InjectionError } from '../errors.ts';
 import { DEFAULT_REVIEW_BUDGET_MS, ReviewBudget } from '../inject/budget.ts';
@@ -6,7 +7,7 @@ import type { CachedInjection, InjectionCache } from '../inject/result-cache.ts'
 import type { JsonObject } from '../json.ts';
 import type { Pod } from '../kube/types.ts';
 import { workloadOf } from '../kube/workload.ts';
-import { parseInjectEnvs } from '../path/params.ts';
+import { parseInjectPath } from '../path/params.ts';
 import { checkPodLimits } from './pod-limits.ts';
 import { checkPodShape } from './pod-shape.ts';
 import { type AdmissionAnswer, decodeReview, encodeReview, uidOf, V1BETA1, versionOf } from './review.ts';
@@ -27,7 +28,10 @@ export interface ReviewOutcome {
 }
 
 export interface ReviewSettings {
-  /** Revision this deployment serves (`istio.io/rev`); "" is the default revision. */
+  /**
+   * Revision this deployment serves (`istio.io/rev`); "" is the default revision. A request whose path
+   * names one (`/inject/.../rev/<name>`) is for that revision instead.
+   */
   revision: string;
   /**
    * The config for a cluster (from the URL path; "" when none). Called only once a pod needs it, so a
@@ -79,8 +83,15 @@ export async function handleReview(
     checkPodShape(req.object);
     checkPodLimits(req.object as Pod);
     outcome.workload = workloadLabel(req.object as Pod);
-    const proxyEnvs = parseInjectEnvs(path);
-    const config = await settings.config(proxyEnvs.ISTIO_META_CLUSTER_ID ?? '');
+    const { envs: proxyEnvs, revision: pathRevision } = parseInjectPath(path);
+    const clusterConfig = await settings.config(proxyEnvs.ISTIO_META_CLUSTER_ID ?? '');
+    // The path's revision (`/rev/<name>`) picks one of the bundle's revisions; without one, the
+    // deployment's own (OUTRIGGER_REVISION) does when the bundle lists it.
+    const revision = pathRevision ?? settings.revision;
+    const config =
+      pathRevision !== undefined || clusterConfig.revision?.(revision)
+        ? configForRevision(clusterConfig, revision)
+        : clusterConfig;
     outcome.configVersion = config.version;
     const result = injectCached(
       req.object as Pod,
@@ -88,7 +99,7 @@ export async function handleReview(
       {
         namespace: req.namespace,
         proxyEnvs,
-        revision: settings.revision,
+        revision: revision === 'default' ? '' : revision,
         budget: new ReviewBudget(
           settings.budgetMs ?? DEFAULT_REVIEW_BUDGET_MS,
           settings.clock ?? performance.now.bind(performance),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
-import { layerBundles, validateBundle } from '../config/bundle.ts';
+import { type Bundle, layerBundles, type PartialBundle, validateBundle } from '../config/bundle.ts';
 import { compileBundle, type InjectorConfig } from '../config/compile.ts';
 import { DEFAULT_BUNDLE } from '../config/default.ts';
 import { readSources } from '../config/read-sources.ts';
@@ -12,28 +12,110 @@ export interface ConfigFlags {
   values?: string;
   mesh?: string;
   set: string[];
+  /** `--profile`: the Istio release profile, over whatever the `--config` bundles name. */
+  profile?: string;
+}
+
+/** The CLI's config, its files already read: what configFromFlags builds the bundle from. */
+export interface ConfigParts {
+  /** The `--config` bundles, in order. */
+  layers: PartialBundle[];
+  profile?: string;
+  /** `--values` and `--mesh`: each replaces that part of the bundle whole. */
+  values?: unknown;
+  mesh?: unknown;
+  set: string[];
+  /** Names the config in messages. */
+  source: string;
 }
 
 /**
  * The config the CLI runs with: the embedded default, the `--config` bundles (paths or source URIs, as
- * OUTRIGGER_CONFIG takes) over it, then `--values` and `--mesh` replacing those parts whole, then each
- * `--set a.b.c=VALUE` on values.
+ * OUTRIGGER_CONFIG takes) over it, `--profile` over theirs, then `--values` and `--mesh` replacing those
+ * parts whole, then each `--set PATH=VALUE`.
  */
 export async function configFromFlags(
   flags: ConfigFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<InjectorConfig> {
-  let bundle = layerBundles(DEFAULT_BUNDLE, ...(await readSources(flags.config, env)));
+  const read = (file: string | undefined) =>
+    file ? (yaml.load(readFileSync(file, 'utf8')) ?? {}) : undefined;
+  return compileBundle(
+    bundleFromParts({
+      layers: await readSources(flags.config, env),
+      profile: flags.profile,
+      values: read(flags.values),
+      mesh: read(flags.mesh),
+      set: flags.set,
+      source: [...flags.config, flags.values, flags.mesh].filter(Boolean).join(',') || 'embedded default',
+    }),
+    flags.config.join(',') || 'embedded default',
+  );
+}
+
+export function bundleFromParts(parts: ConfigParts): Bundle {
+  const layers = parts.profile === undefined ? parts.layers : [...parts.layers, { profile: parts.profile }];
+  let bundle = layerBundles(DEFAULT_BUNDLE, ...layers.map((l) => validateBundle(l, parts.source)));
   for (const part of ['values', 'mesh'] as const) {
-    const file = flags[part];
-    if (file)
-      bundle = {
-        ...bundle,
-        ...validateBundle({ [part]: yaml.load(readFileSync(file, 'utf8')) ?? {} }, file),
-      };
+    if (parts[part] !== undefined)
+      bundle = { ...bundle, ...validateBundle({ [part]: parts[part] }, `--${part}`) };
   }
-  if (flags.set.length) bundle = { ...bundle, values: flags.set.reduce(applySet, bundle.values) };
-  return compileBundle(bundle, flags.config.join(',') || 'embedded default');
+  for (const assignment of parts.set) bundle = applySetFlag(bundle, assignment);
+  return bundle;
+}
+
+/**
+ * One `--set`, in Helm's spelling (`global.proxy.image=X`, a values path) or istioctl's
+ * (`values.global.proxy.image=X`; `meshConfig.trustDomain=X` for the mesh config). A values path must
+ * be one the injector reads: present in the profile's values, or read by one of the bundle's templates
+ * (itself or a map above it), so a typo is an error instead of a setting nothing reads.
+ */
+export function applySetFlag(bundle: Bundle, assignment: string): Bundle {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) throw new InjectionError('config', `--set ${assignment}: want KEY.PATH=VALUE`);
+  const key = assignment.slice(0, eq);
+  if (key.startsWith('meshConfig.')) {
+    return {
+      ...bundle,
+      mesh: applySet(bundle.mesh, `${key.slice('meshConfig.'.length)}${assignment.slice(eq)}`),
+    };
+  }
+  if (key === 'profile') throw new InjectionError('config', '--set profile: use --profile NAME');
+  if (/^(components|spec|hub|tag)(\.|$)/.test(key)) {
+    throw new InjectionError(
+      'config',
+      `--set ${key}: an IstioOperator install setting, not one the injector reads; set injector values as values.<path> (values.global.hub, values.global.tag, values.pilot.cni.enabled=true for CNI)`,
+    );
+  }
+  const path = key.startsWith('values.') ? key.slice('values.'.length) : key;
+  if (!knownValuesPath(bundle, path.split('.'))) {
+    throw new InjectionError(
+      'config',
+      `--set ${key}: ${path} is not in the ${bundle.profile || 'bundle'} values and no template reads it (a typo?); the values' top-level keys are ${Object.keys(bundle.values).sort().join(', ')}`,
+    );
+  }
+  return { ...bundle, values: applySet(bundle.values, `${path}${assignment.slice(eq)}`) };
+}
+
+function knownValuesPath(bundle: Bundle, path: string[]): boolean {
+  let cur: Json | undefined = bundle.values;
+  let present = true;
+  for (const k of path) {
+    if (!isObject(cur) || !Object.hasOwn(cur, k)) {
+      present = false;
+      break;
+    }
+    cur = cur[k];
+  }
+  if (present) return true;
+  const templates = Object.values(bundle.templates);
+  for (let n = path.length; n >= 1; n--) {
+    const ref = `values.${path.slice(0, n).join('.')}`;
+    // The reference must end there: `values.global.proxy` is no reference to `values.global.prox`.
+    const pattern = new RegExp(`${ref.replaceAll('.', '\\.')}(?![\\w-])`);
+    if (templates.some((t) => pattern.test(t))) return true;
+  }
+  return false;
 }
 
 /** Helm-style `--set global.proxy.image=foo`: a YAML scalar (so `true`, `3` are typed) at a dotted path. */

@@ -5,6 +5,7 @@ import { checkPodLimits } from '../admission/pod-limits.ts';
 import { injectPod } from '../inject/inject-pod.ts';
 import { isObject } from '../json.ts';
 import { podSlotsOf } from '../kube/pod-templates.ts';
+import type { Pod } from '../kube/types.ts';
 
 export interface KubeInjectOptions {
   revision: string;
@@ -62,12 +63,19 @@ export function kubeInject(
           `${what}: ${errorMessage(err)}`,
         );
       }
-      if (!result.decision.inject) warnings.push(`skipping injection of ${what}: ${result.decision.reason}`);
+      if (!result.decision.inject) warnings.push(skipWarning(what, slot.pod, result.decision.reason));
       else slot.replace(withoutFilledNamespace(result.pod, slot.pod));
     }
     out.push(`${yaml.dump(doc, { sortKeys: true, lineWidth: -1, noRefs: true })}---\n`);
   }
   return { output: out.join(''), warnings };
+}
+
+/** istioctl's wording (`===> Skipping injection because ...`), with our reason for the opt-out. */
+function skipWarning(what: string, pod: Pod, reason: string): string {
+  return pod.spec?.hostNetwork === true
+    ? `Skipping injection because ${what} has host networking enabled`
+    : `Skipping injection because ${what} has sidecar injection disabled: ${reason}`;
 }
 
 /** injectPod fills the namespace from the request; a manifest's pod template must not gain one. */

@@ -1,6 +1,7 @@
 import { InjectionError } from '../errors.ts';
 import { deepMerge, isObject, type JsonObject } from '../json.ts';
 import { type LabelSelector, selectorProblem } from '../policy/selector.ts';
+import { isProfileRoot, profileBundle, profileProblem } from '../profile/registry.ts';
 
 /**
  * Everything that decides what gets injected: Istio's injector Config (policy, templates, selectors,
@@ -28,15 +29,62 @@ export interface Bundle {
    * their own network, trust domain or images. An id with no entry gets the bundle as it is.
    */
   clusters?: Record<string, ClusterOverlay>;
+  /**
+   * The Istio release profile the bundle is layered over (`istio-1.30`, ...; infra/istio/<name>/): its
+   * templates, values and mesh config are the base every other field goes over.
+   */
+  profile: string;
+  /**
+   * Istio's COMPLIANCE_POLICY (an istiod environment variable there): `fips-140-3` makes the proxy
+   * run FIPS 140-3 only (`COMPLIANCE_POLICY`, and `GODEBUG=fips140=only` where the release sets it).
+   */
+  compliancePolicy: string;
+  /**
+   * Revisions this deployment serves besides the default, each a bundle overlay (usually `profile` and
+   * `values.global.tag`): requests on `/inject/.../rev/<name>` get it, so namespaces move from one
+   * Istio release to the next by relabelling.
+   */
+  revisions?: Record<string, RevisionOverlay>;
+  /**
+   * What a release's injector does in Go code rather than in its templates, where releases differ
+   * (set by each profile's config.yaml; see FEATURES).
+   */
+  features: Features;
+  /** The profile bundle this one was layered over, and the layers (see layerBundles). */
+  [ROOT]?: Bundle;
+  [LAYERS]?: PartialBundle[];
 }
+
+/** Injector behaviour that differs between Istio releases outside the templates. */
+export interface Features {
+  /**
+   * `prometheus.istio.io/scrape-targets` (Istio 1.31 on): the targets go to the agent in
+   * ISTIO_PROMETHEUS_ANNOTATIONS, the first one's port and path stand for a missing
+   * `prometheus.io/port` and `/path`, and the annotation is removed. Without it the annotation is left
+   * alone, as older releases do.
+   */
+  prometheusScrapeTargets?: boolean;
+}
+
+const FEATURES: Record<keyof Features, string> = {
+  prometheusScrapeTargets: 'true or false',
+};
+
+const ROOT = Symbol('profile root');
+const LAYERS = Symbol('layers over the profile');
 
 /** A bundle as read from a store or a file: any subset of the fields, layered over a base. */
 export type PartialBundle = Partial<Bundle>;
 
 /** One cluster's overlay: any bundle fields but `clusters`, layered over the bundle for that cluster. */
-export type ClusterOverlay = Omit<PartialBundle, 'clusters'>;
+export type ClusterOverlay = Omit<PartialBundle, 'clusters' | 'revisions'>;
 
-const FIELDS: Record<keyof Bundle, (v: unknown) => string | undefined> = {
+/** One revision's overlay: any bundle fields but `clusters` and `revisions`. */
+export type RevisionOverlay = ClusterOverlay;
+
+type FieldName = Exclude<keyof Bundle, symbol>;
+
+const FIELDS: Record<FieldName, (v: unknown) => string | undefined> = {
   policy: (v) => (typeof v === 'string' ? undefined : 'must be a string (enabled or disabled)'),
   defaultTemplates: stringList,
   templates: (v) => stringMap(v, 'Liquid template source'),
@@ -55,9 +103,24 @@ const FIELDS: Record<keyof Bundle, (v: unknown) => string | undefined> = {
   mesh: (v) => (isObject(v) ? undefined : 'must be a map'),
   nativeSidecars: (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
   clusters: (v) => (isObject(v) ? undefined : 'must be a map of cluster id to bundle fields'),
+  profile: profileProblem,
+  compliancePolicy: (v) => (typeof v === 'string' ? undefined : 'must be a string (e.g. fips-140-3)'),
+  revisions: (v) => (isObject(v) ? undefined : 'must be a map of revision name to bundle fields'),
+  features: (v) => {
+    if (!isObject(v)) return `must be a map of ${Object.keys(FEATURES).join(', ')}`;
+    for (const [k, x] of Object.entries(v)) {
+      if (!Object.hasOwn(FEATURES, k))
+        return `${k}: unknown feature; expected one of ${Object.keys(FEATURES).join(', ')}`;
+      if (typeof x !== 'boolean') return `${k} must be true or false`;
+    }
+    return undefined;
+  },
 };
 
-const { clusters: _, ...OVERLAY_FIELDS } = FIELDS;
+const { clusters: _, revisions: _r, ...OVERLAY_FIELDS } = FIELDS;
+
+/** A revision name as `istio.io/rev` takes it (a label value), which is also a path segment. */
+const REVISION_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * Checks a (partial) bundle read from `source` and returns it typed. Every problem names the source and
@@ -67,10 +130,14 @@ export function validateBundle(raw: unknown, source: string): PartialBundle {
   if (raw === null || raw === undefined) return {};
   if (!isObject(raw)) throw configError(source, '(root)', 'must be a map of bundle fields');
   const bundle: PartialBundle = checkFields(raw, source, '', FIELDS);
-  if (bundle.clusters) {
-    bundle.clusters = Object.fromEntries(
-      Object.entries(bundle.clusters).map(([id, overlay]) => {
-        const path = `clusters.${id}`;
+  for (const field of ['clusters', 'revisions'] as const) {
+    const overlays = bundle[field];
+    if (!overlays) continue;
+    bundle[field] = Object.fromEntries(
+      Object.entries(overlays).map(([id, overlay]) => {
+        const path = `${field}.${id}`;
+        if (field === 'revisions' && (id === 'default' || id.length > 63 || !REVISION_NAME.test(id)))
+          throw configError(source, path, REVISION_PROBLEM);
         if (!isObject(overlay)) throw configError(source, path, 'must be a map of bundle fields');
         return [id, checkFields(overlay, source, `${path}.`, OVERLAY_FIELDS)];
       }),
@@ -78,6 +145,9 @@ export function validateBundle(raw: unknown, source: string): PartialBundle {
   }
   return bundle;
 }
+
+const REVISION_PROBLEM =
+  'a revision name is a label value other than "default" (lower-case letters, digits, \'-\', at most 63)';
 
 /** Checks each field against `fields` and drops nulls (a null field means "not set"). */
 function checkFields(
@@ -87,7 +157,7 @@ function checkFields(
   fields: Partial<typeof FIELDS>,
 ): PartialBundle {
   for (const [key, value] of Object.entries(raw)) {
-    const check = Object.hasOwn(fields, key) ? fields[key as keyof Bundle] : undefined;
+    const check = Object.hasOwn(fields, key) ? fields[key as FieldName] : undefined;
     if (!check) {
       const known = Object.keys(fields).join(', ');
       throw configError(source, prefix + key, `unknown field; expected one of ${known}`);
@@ -101,28 +171,59 @@ function checkFields(
 
 /**
  * Lays partial bundles over a complete one, in order: maps (templates, aliases, annotations, values,
- * mesh, clusters) merge key by key, everything else is replaced.
+ * mesh, clusters, revisions) merge key by key, everything else is replaced.
+ *
+ * A layer's `profile` changes what everything is layered over: the result is then that profile's
+ * bundle with all the layers so far (the base's own and these) over it, as if the layers had been
+ * written over that profile from the start. So a cluster or revision overlay that names another Istio
+ * release gets that release's templates and values with the same settings on top.
  */
 export function layerBundles(base: Bundle, ...layers: PartialBundle[]): Bundle {
-  let out: Bundle = base;
-  for (const layer of layers) {
-    out = {
-      ...out,
-      ...layer,
-      templates: { ...out.templates, ...layer.templates },
-      aliases: { ...out.aliases, ...layer.aliases },
-      injectedAnnotations: { ...out.injectedAnnotations, ...layer.injectedAnnotations },
-      values: layer.values ? (deepMerge(out.values, layer.values) as JsonObject) : out.values,
-      mesh: layer.mesh ? (deepMerge(out.mesh, layer.mesh) as JsonObject) : out.mesh,
-      // Two layers' overlays for one cluster combine by the rules above, which for every field
-      // amount to a deep merge.
-      ...(out.clusters &&
-        layer.clusters && {
-          clusters: deepMerge(out.clusters as JsonObject, layer.clusters as JsonObject) as Bundle['clusters'],
-        }),
-    };
+  const history = [...(base[LAYERS] ?? []), ...layers];
+  let root = base[ROOT] ?? base;
+  let out: Bundle;
+  const wanted = [...layers].reverse().find((l) => l.profile !== undefined)?.profile;
+  if (wanted !== undefined && wanted !== base.profile && root.profile !== '') {
+    if (!isProfileRoot(root)) {
+      throw new InjectionError(
+        'config',
+        `cannot change the profile from ${root.profile} to ${wanted}: the base is not an embedded profile`,
+      );
+    }
+    root = profileBundle(wanted);
+    out = history.reduce(layerOne, root);
+  } else {
+    // A copy even without layers: the embedded profiles are never written to.
+    out = layers.reduce(layerOne, { ...base });
   }
+  out[ROOT] = root;
+  out[LAYERS] = history;
   return out;
+}
+
+function layerOne(out: Bundle, layer: PartialBundle): Bundle {
+  return {
+    ...out,
+    ...layer,
+    templates: { ...out.templates, ...layer.templates },
+    aliases: { ...out.aliases, ...layer.aliases },
+    injectedAnnotations: { ...out.injectedAnnotations, ...layer.injectedAnnotations },
+    values: layer.values ? (deepMerge(out.values, layer.values) as JsonObject) : out.values,
+    mesh: layer.mesh ? (deepMerge(out.mesh, layer.mesh) as JsonObject) : out.mesh,
+    // Two layers' overlays for one cluster combine by the rules above, which for every field
+    // amount to a deep merge.
+    ...(out.clusters &&
+      layer.clusters && {
+        clusters: deepMerge(out.clusters as JsonObject, layer.clusters as JsonObject) as Bundle['clusters'],
+      }),
+    ...(out.revisions &&
+      layer.revisions && {
+        revisions: deepMerge(
+          out.revisions as JsonObject,
+          layer.revisions as JsonObject,
+        ) as Bundle['revisions'],
+      }),
+  };
 }
 
 /** Whole-bundle checks that only make sense once the layers are combined. */

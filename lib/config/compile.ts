@@ -12,6 +12,10 @@ export interface InjectorConfig {
   engine: Liquid;
   /** Parsed template shapes (see template/skeleton.ts), one cache per instance, shared by all configs. */
   skeletons: SkeletonCache;
+  /** The config of one of the bundle's revisions (set by clusterConfigs); undefined for one it lacks. */
+  revision?: (name: string) => InjectorConfig | undefined;
+  /** The revisions the bundle serves besides the default. */
+  revisionNames?: string[];
 }
 
 const sharedEngine = createEngine();

@@ -1,8 +1,9 @@
-import embedded from '../../infra/default.bundle.json' with { type: 'json' };
+import { DEFAULT_PROFILE, profileBundle } from '../profile/registry.ts';
 import type { Bundle } from './bundle.ts';
 
 /**
- * The Istio profile that ships inside every bundle (infra/istio/, embedded as JSON by `npm run embed`
- * so the functions need no files at run time). Layers from `--config` or OUTRIGGER_CONFIG go over it.
+ * The profile that ships inside every bundle when it names none (the newest Istio release; see
+ * lib/profile/registry.ts). Layers from `--config` or OUTRIGGER_CONFIG go over it, and a layer's
+ * `profile:` puts them over another release instead.
  */
-export const DEFAULT_BUNDLE = embedded as unknown as Bundle;
+export const DEFAULT_BUNDLE: Bundle = profileBundle(DEFAULT_PROFILE);

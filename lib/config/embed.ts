@@ -1,11 +1,40 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import yaml from 'js-yaml';
 import { layerBundles } from './bundle.ts';
 import { EMPTY_BUNDLE } from './empty.ts';
 import { readBundleDirectory } from './read-directory.ts';
 
-export const PROFILE_DIR = fileURLToPath(new URL('../../infra/istio', import.meta.url));
+/** infra/istio/: one directory per Istio release profile, and profiles.yaml naming the default. */
+export const PROFILES_DIR = fileURLToPath(new URL('../../infra/istio', import.meta.url));
 
-/** The embedded default bundle's exact file content, built from infra/istio/. */
-export function defaultBundleJson(): string {
-  return `${JSON.stringify(layerBundles(EMPTY_BUNDLE, readBundleDirectory(PROFILE_DIR)), null, 1)}\n`;
+/** The profile directories' names (= profile names), oldest release first, master last. */
+export function profileDirectories(dir = PROFILES_DIR): string[] {
+  return readdirSync(dir)
+    .filter((name) => statSync(join(dir, name)).isDirectory())
+    .sort((a, b) => releaseRank(a) - releaseRank(b) || (a < b ? -1 : 1));
+}
+
+function releaseRank(name: string): number {
+  const m = /^istio-(\d+)\.(\d+)$/.exec(name);
+  return m ? Number(m[1]) * 1000 + Number(m[2]) : Number.MAX_SAFE_INTEGER;
+}
+
+/**
+ * The embedded profiles' exact file content (infra/default.bundle.json): every profile directory as a
+ * complete bundle, and the default profile's name.
+ */
+export function defaultBundleJson(dir = PROFILES_DIR): string {
+  const { default: name } = yaml.load(readFileSync(join(dir, 'profiles.yaml'), 'utf8')) as {
+    default: string;
+  };
+  const profiles = Object.fromEntries(
+    profileDirectories(dir).map((p) => [
+      p,
+      layerBundles(EMPTY_BUNDLE, { ...readBundleDirectory(join(dir, p)), profile: p }),
+    ]),
+  );
+  if (!Object.hasOwn(profiles, name)) throw new Error(`${dir}/profiles.yaml: default ${name} is no profile`);
+  return `${JSON.stringify({ default: name, profiles }, null, 1)}\n`;
 }

@@ -12,4 +12,7 @@ export const EMPTY_BUNDLE: Bundle = {
   values: {},
   mesh: {},
   nativeSidecars: true,
+  profile: '',
+  compliancePolicy: '',
+  features: {},
 };

@@ -38,6 +38,7 @@ export function finishPod(merged: Pod, input: FinishInput): Pod {
   pod = applyPrometheusMerge(pod, {
     statusPort: meshStatusPort,
     meshMerge: config.bundle.mesh.enablePrometheusMerge !== false,
+    scrapeTargets: config.bundle.features?.prometheusScrapeTargets === true,
   });
   pod = applySecurePrometheusPort(pod);
   pod = rewriteProbes(pod, {

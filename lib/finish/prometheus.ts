@@ -13,7 +13,11 @@ export interface PrometheusSettings {
   statusPort: number;
   /** mesh enablePrometheusMerge (default true). */
   meshMerge: boolean;
+  /** The release reads `prometheus.istio.io/scrape-targets` (bundle features.prometheusScrapeTargets). */
+  scrapeTargets?: boolean;
 }
+
+const SCRAPE_TARGETS = 'prometheus.istio.io/scrape-targets';
 
 /**
  * Istio's metrics merging: the agent scrapes the application and serves both its own and the app's
@@ -32,9 +36,12 @@ export function applyPrometheusMerge(pod: Pod, settings: PrometheusSettings): Po
     return key === undefined ? undefined : annotations[key];
   };
   const scrape = read('scrape');
-  const path = read('path');
-  const port = read('port');
-  const targets = parseTargets(annotations['prometheus.istio.io/scrape-targets'], settings.statusPort);
+  const targets = settings.scrapeTargets
+    ? parseTargets(annotations[SCRAPE_TARGETS], settings.statusPort)
+    : undefined;
+  // The first target stands for a missing port or path annotation.
+  const path = read('path') ?? targets?.[0]?.path;
+  const port = read('port') ?? targets?.[0]?.port;
   if (port !== undefined) checkPort(port, settings.statusPort);
 
   let out = pod;
@@ -49,7 +56,11 @@ export function applyPrometheusMerge(pod: Pod, settings: PrometheusSettings): Po
       c.name === PROXY_CONTAINER ? { ...c, env: [...((c.env as JsonObject[]) ?? []), env] } : c,
     );
   }
-  const kept = Object.fromEntries(Object.entries(annotations).filter(([k]) => !isPrometheusAnnotation(k)));
+  const kept = Object.fromEntries(
+    Object.entries(annotations).filter(
+      ([k]) => !isPrometheusAnnotation(k) && !(settings.scrapeTargets && k === SCRAPE_TARGETS),
+    ),
+  );
   return {
     ...out,
     metadata: {

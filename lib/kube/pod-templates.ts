@@ -1,6 +1,6 @@
 import { isObject, type JsonObject } from '../json.ts';
 import type { Pod } from './types.ts';
-import type { Workload } from './workload.ts';
+import { type Workload, workloadOf } from './workload.ts';
 
 /** Kinds kube-inject injects, with where each keeps its pod template. */
 const TEMPLATE_PATHS: Record<string, string[]> = {
@@ -39,7 +39,9 @@ export function podSlotsOf(doc: JsonObject): PodSlot[] {
     apiVersion: typeof doc.apiVersion === 'string' ? doc.apiVersion : '',
   };
   if (kind === 'Pod') {
-    return [{ pod: doc as Pod, workload, replace: (pod) => Object.assign(doc, pod) }];
+    // A Pod made by a controller (generateName and a controller owner) belongs to that controller's
+    // workload, as istioctl kube-inject takes it (Istio's GetDeployMetaFromPod).
+    return [{ pod: doc as Pod, workload: workloadOf(doc as Pod), replace: (pod) => Object.assign(doc, pod) }];
   }
   const path = TEMPLATE_PATHS[kind];
   if (!path) return [];

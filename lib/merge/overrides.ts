@@ -136,8 +136,9 @@ function findIn(list: Container[] | undefined, name: string): Container | undefi
 
 /**
  * When the user's istio-proxy runs as another uid/gid, traffic capture must exclude that uid instead of
- * 1337: the iptables `-u` argument follows it, and so does istio-validation (CNI), which runs as the
- * proxy does. In TPROXY mode the proxy needs root, whatever the override says.
+ * 1337: the iptables `-u` argument follows it (in every interception mode), and so does
+ * istio-validation (CNI), which runs as the proxy does. In TPROXY mode the proxy itself needs root,
+ * whatever the override says.
  */
 export function adjustInitContainerUser(pod: Pod, original: Pod, interceptionMode: string): Pod {
   const user = findContainer(original, 'istio-proxy');
@@ -145,18 +146,17 @@ export function adjustInitContainerUser(pod: Pod, original: Pod, interceptionMod
   const uid = typeof security.runAsUser === 'number' ? security.runAsUser : undefined;
   const gid = typeof security.runAsGroup === 'number' ? security.runAsGroup : undefined;
   if (uid === undefined && gid === undefined) return pod;
+  const tproxy = interceptionMode === 'TPROXY';
   const adjust = (c: Container): Container => {
-    if (interceptionMode === 'TPROXY') {
-      return c.name === 'istio-proxy'
-        ? { ...c, securityContext: { ...(c.securityContext as JsonObject), runAsUser: 0 } }
-        : c;
+    if (tproxy && c.name === 'istio-proxy') {
+      return { ...c, securityContext: { ...(c.securityContext as JsonObject), runAsUser: 0 } };
     }
     if (c.name !== 'istio-init' && c.name !== 'istio-validation') return c;
     const out: Container = { ...c };
     if (Array.isArray(c.args) && uid !== undefined && uid !== 0) {
       out.args = c.args.map((a, i, all) => (i > 0 && all[i - 1] === '-u' ? String(uid) : a));
     }
-    if (c.name === 'istio-validation') {
+    if (c.name === 'istio-validation' && !tproxy) {
       const sc: JsonObject = { ...(c.securityContext as JsonObject) };
       if (uid !== undefined) sc.runAsUser = uid;
       if (gid !== undefined) sc.runAsGroup = gid;

@@ -4,28 +4,42 @@
  * already percent-decoded. Keys other than `cluster` and `net` become upper-cased env var names.
  */
 export function parseInjectEnvs(path: string): Record<string, string> {
+  return parseInjectPath(path).envs;
+}
+
+/** The path key that names the revision (`/inject/cluster/c1/rev/1-29`); never proxy env. */
+export const REVISION_KEY = 'rev';
+
+/**
+ * The webhook path: proxy env as Istio's `parseInjectEnvs` reads it, and the revision the request is
+ * for when the path names one (`.../rev/<name>`, or `:ENV:rev=<name>`). The `rev` pair is Outrigger's:
+ * it selects the bundle's `revisions.<name>` and does not become a `REV` env var, as it would in Istio.
+ */
+export function parseInjectPath(path: string): { envs: Record<string, string>; revision?: string } {
   const envs: Record<string, string> = {};
+  let revision: string | undefined;
+  const add = (key: string, value: string) => {
+    if (key === REVISION_KEY) revision = value;
+    else envs[envName(key)] = value;
+  };
   const trimmed = path.endsWith('/') ? path.slice(0, -1) : path;
   const parts = splitN(trimmed, '/', 3);
   const rest = parts[2];
-  if (rest === undefined) return envs;
+  if (rest === undefined) return { envs };
 
   if (rest.startsWith(':ENV:')) {
     for (const pair of rest.split(':ENV:')) {
       const eq = pair.indexOf('=');
       if (eq <= 0) continue;
-      envs[envName(pair.slice(0, eq))] = pair.slice(eq + 1);
+      add(pair.slice(0, eq), pair.slice(eq + 1));
     }
-    return envs;
+  } else {
+    const segments = rest.split('/');
+    for (let i = 0; i + 1 < segments.length; i += 2) {
+      add(segments[i] as string, (segments[i + 1] as string).replaceAll('--slash--', '/'));
+    }
   }
-
-  const segments = rest.split('/');
-  for (let i = 0; i + 1 < segments.length; i += 2) {
-    const key = segments[i] as string;
-    const value = (segments[i + 1] as string).replaceAll('--slash--', '/');
-    envs[envName(key)] = value;
-  }
-  return envs;
+  return revision === undefined ? { envs } : { envs, revision };
 }
 
 function envName(key: string): string {

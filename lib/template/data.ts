@@ -3,6 +3,7 @@ import { isObject, type Json, type JsonObject } from '../json.ts';
 import type { Pod } from '../kube/types.ts';
 import { type Workload, workloadOf } from '../kube/workload.ts';
 import { omitNil } from './filters.ts';
+import { otelResourceAttributes } from './otel.ts';
 import { effectiveProxyConfig, PROXY_CONFIG_ANNOTATION, proxyConfigJSON } from './proxy-config.ts';
 
 export const NATIVE_SIDECAR_ANNOTATION = 'sidecar.istio.io/nativeSidecar';
@@ -42,6 +43,10 @@ export interface TemplateData {
   /** `sidecar.istio.io/userVolume` and `userVolumeMount` as lists with their names, sorted by name. */
   userVolumes: JsonObject[];
   userVolumeMounts: JsonObject[];
+  /** The bundle's `compliancePolicy` (Istio's COMPLIANCE_POLICY, e.g. `fips-140-3`); "" for none. */
+  compliancePolicy: string;
+  /** OTEL_RESOURCE_ATTRIBUTES from the mesh's OpenTelemetry providers and the pod (template/otel.ts); "" for none. */
+  otelResourceAttributes: string;
 }
 
 export interface RequestContext {
@@ -69,6 +74,7 @@ export function buildTemplateData(pod: Pod, config: InjectorConfig, ctx: Request
   const imageType =
     annotations['sidecar.istio.io/proxyImageType'] ?? str(obj(proxyConfig.full.image).imageType);
 
+  const workload = ctx.workload ?? workloadOf(pod);
   return {
     pod,
     values,
@@ -81,7 +87,7 @@ export function buildTemplateData(pod: Pod, config: InjectorConfig, ctx: Request
       pod.metadata?.labels?.['topology.istio.io/network'] ??
       ctx.proxyEnvs.ISTIO_META_NETWORK ??
       str(global.network),
-    workload: ctx.workload ?? workloadOf(pod),
+    workload,
     appContainers: (pod.spec?.containers ?? []).map((c) => c.name).filter((n) => n !== 'istio-proxy'),
     nativeSidecars,
     proxyImage: imageFor(annotations, global, proxyValues.image, imageType || str(global.variant)),
@@ -93,6 +99,8 @@ export function buildTemplateData(pod: Pod, config: InjectorConfig, ctx: Request
       obj(mesh.inboundTrafficPolicy).mode === 'LOCALHOST' ? 'localhost' : 'passthrough',
     userVolumes: namedList(annotations['sidecar.istio.io/userVolume']),
     userVolumeMounts: namedList(annotations['sidecar.istio.io/userVolumeMount']),
+    compliancePolicy: config.bundle.compliancePolicy ?? '',
+    otelResourceAttributes: otelResourceAttributes(mesh, pod, workload.namespace),
   };
 }
 

@@ -15,6 +15,8 @@ import { isObject, type Json, type JsonObject } from '../json.ts';
  *   {{ text | from_json }}                                   parse JSON (an error names the value)
  *   {{ pod.spec.containers | pod_ports_json }}               ISTIO_META_POD_PORTS, formatted as Istio does
  *   {{ networks | append_multus_network: "default/istio-cni" }}  add a Multus network unless present
+ *   {{ name | trim_suffix: "-" }}                            drop one trailing "-" (Go's strings.TrimSuffix)
+ *   {{ "/etc/certs/ca.pem" | directory }}                    "/etc/certs/" (Go's path.Split, slash kept)
  */
 export function registerFilters(engine: Liquid): void {
   engine.registerFilter('annotation', function (this: FilterThis, name: unknown, fallback: unknown = null) {
@@ -47,6 +49,15 @@ export function registerFilters(engine: Liquid): void {
   engine.registerFilter('append_multus_network', (existing: unknown, network: unknown) =>
     appendMultusNetwork(String(existing ?? ''), String(network)),
   );
+  engine.registerFilter('trim_suffix', (value: unknown, suffix: unknown) => {
+    const s = String(value ?? '');
+    const x = String(suffix ?? '');
+    return x !== '' && s.endsWith(x) ? s.slice(0, -x.length) : s;
+  });
+  engine.registerFilter('directory', (path: unknown) => {
+    const s = String(path ?? '');
+    return s.slice(0, s.lastIndexOf('/') + 1);
+  });
 }
 
 interface FilterThis {
@@ -110,7 +121,12 @@ export function podPortsJSON(containers: unknown): string {
   return ['[', ...lines, ']'].join('\n');
 }
 
-/** Istio's appendMultusNetwork: the annotation is a comma list or a JSON list of networks. */
+/**
+ * Istio's appendMultusNetwork: the annotation is a comma list (`a, ns/b`) or a JSON list of networks
+ * (`[{"name": "b", "namespace": "ns"}]`). `network` is `<namespace>/<name>`; in a JSON list it is added
+ * as `{"name": "<name>", "namespace": "<namespace>"}`, and found there in that form or as a bare
+ * `{"name": "<namespace>/<name>"}`. An annotation that does not parse is left as it is.
+ */
 export function appendMultusNetwork(existing: string, network: string): string {
   if (existing === '') return network;
   const end = existing.lastIndexOf(']');
@@ -121,8 +137,18 @@ export function appendMultusNetwork(existing: string, network: string): string {
     } catch {
       return existing;
     }
-    if (Array.isArray(networks) && networks.some((n) => isObject(n) && n.name === network)) return existing;
-    return `${existing.slice(0, end)}, {"name": "${network}"}${existing.slice(end)}`;
+    if (!Array.isArray(networks)) return existing;
+    const slash = network.indexOf('/');
+    const namespace = slash >= 0 ? network.slice(0, slash) : '';
+    const name = slash >= 0 ? network.slice(slash + 1) : network;
+    const present = networks.some(
+      (n) => isObject(n) && (n.name === network || (n.name === name && (n.namespace ?? '') === namespace)),
+    );
+    if (present) return existing;
+    const entry = namespace
+      ? `{"name": ${JSON.stringify(name)}, "namespace": ${JSON.stringify(namespace)}}`
+      : `{"name": ${JSON.stringify(name)}}`;
+    return `${existing.slice(0, end)}, ${entry}${existing.slice(end)}`;
   }
   return existing.split(',').some((n) => n.trim() === network) ? existing : `${existing}, ${network}`;
 }

@@ -5,7 +5,11 @@ import { checkProxyConfig } from '../validate/proxy-config-schema.ts';
 
 export const PROXY_CONFIG_ANNOTATION = 'proxy.istio.io/config';
 
-/** Istio's `mesh.DefaultProxyConfig()`: what a ProxyConfig field means when nobody sets it. */
+/**
+ * Istio's `mesh.DefaultProxyConfig()`: what a ProxyConfig field means when nobody sets it. The same
+ * for every release profile (1.28 on): Istio dropped the default Zipkin tracer (`tracing.zipkin.address
+ * zipkin.istio-system:9411`) in 2024, so a mesh that sets that address gets it in PROXY_CONFIG.
+ */
 export const DEFAULT_PROXY_CONFIG: JsonObject = {
   configPath: './etc/istio/proxy',
   binaryPath: '/usr/local/bin/envoy',
@@ -16,7 +20,6 @@ export const DEFAULT_PROXY_CONFIG: JsonObject = {
   controlPlaneAuthPolicy: 'MUTUAL_TLS',
   statNameLength: 189,
   interceptionMode: 'REDIRECT',
-  tracing: { zipkin: { address: 'zipkin.istio-system:9411' } },
   statusPort: 15020,
   terminationDrainDuration: '5s',
 };

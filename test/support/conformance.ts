@@ -75,8 +75,9 @@ export const CONFORMANCE_CASES: ConformanceCase[] = [
   },
 ];
 
+/** test/conformance/istio/ is Istio master at the commit in its NOTICE.md: the istio-master profile. */
 export function configFor(c: ConformanceCase): InjectorConfig {
-  const bundle = layerBundles(DEFAULT_BUNDLE, c.layer ?? {});
+  const bundle = layerBundles(DEFAULT_BUNDLE, { profile: 'istio-master' }, c.layer ?? {});
   return compileBundle(c.nativeSidecars === false ? { ...bundle, nativeSidecars: false } : bundle, c.golden);
 }
 
@@ -93,7 +94,9 @@ export function podsOf(doc: JsonObject): JsonObject[] {
     return (Array.isArray(doc.items) ? doc.items.filter(isObject) : []).flatMap(podsOf);
   if (doc.kind === 'Pod') return [doc];
   const meta = (doc.metadata ?? {}) as JsonObject;
-  const template = ((doc.spec as JsonObject | undefined)?.template ?? {}) as JsonObject;
+  const template = (doc.spec as JsonObject | undefined)?.template as JsonObject | undefined;
+  // A Service (or anything else without a pod template) makes no pod.
+  if (!isObject(template)) return [];
   const tmeta = { ...((template.metadata ?? {}) as JsonObject) };
   const name = String(meta.name ?? '');
   let owner = { apiVersion: String(doc.apiVersion), kind: String(doc.kind), name };
@@ -167,4 +170,86 @@ export function normalise(v: Json | undefined, path: string[] = []): Json | unde
     }
   }
   return v;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Istio's golden cases per release (test/conformance/istio-versions/<release>/, see its README).
+
+export const VERSIONS = new URL('../conformance/istio-versions/', import.meta.url);
+
+/** The releases with golden cases, and the profile each is checked against. */
+export const RELEASES = [
+  { dir: '1.28', profile: 'istio-1.28' },
+  { dir: '1.29', profile: 'istio-1.29' },
+  { dir: '1.30', profile: 'istio-1.30' },
+  { dir: 'master', profile: 'istio-master' },
+] as const;
+export type Release = (typeof RELEASES)[number];
+
+/** One entry of a release's cases.json. */
+export interface ReleaseCase {
+  name: string;
+  input: string;
+  golden: string | null;
+  values: JsonObject | null;
+  mesh: JsonObject | null;
+  config: PartialBundle | null;
+  nativeSidecars: boolean | null;
+  expectError: string | null;
+  expectLog: string | null;
+  needsLiquidPort: boolean;
+  goTemplates: Record<string, string> | null;
+  skipWebhook: boolean;
+  unsupported: string[] | null;
+  notes: string;
+}
+
+export function releaseFile(release: Release, path: string): string {
+  return readFileSync(new URL(`${release.dir}/${path}`, VERSIONS), 'utf8');
+}
+
+export function releaseCases(release: Release): ReleaseCase[] {
+  return JSON.parse(releaseFile(release, 'cases.json')) as ReleaseCase[];
+}
+
+export function releaseDefaults(release: Release): { values: JsonObject; mesh: JsonObject } {
+  return {
+    values: JSON.parse(releaseFile(release, 'defaults/values.json')) as JsonObject,
+    mesh: yaml.load(releaseFile(release, 'defaults/mesh.yaml')) as JsonObject,
+  };
+}
+
+export function releaseDocs(release: Release, name: string): JsonObject[] {
+  return yaml.loadAll(releaseFile(release, `cases/${name}`)).filter(isObject);
+}
+
+/** Our Liquid ports of the Go templates some cases add (`needsLiquidPort`), by template name. */
+const LIQUID_PORTS: Record<string, string> = { custom: customTemplate };
+
+/**
+ * Settings Istio's test gives a case that istioctl has no flag for (`unsupported`), as the bundle
+ * fields that say the same here.
+ */
+const UNSUPPORTED_AS_BUNDLE: [RegExp, PartialBundle][] = [
+  [/^COMPLIANCE_POLICY=fips-140-3 /, { compliancePolicy: 'fips-140-3' }],
+];
+
+/** The bundle layer a case's own settings make (templates it adds, unsupported settings). */
+export function caseLayer(c: ReleaseCase): PartialBundle {
+  let layer: PartialBundle = { ...(c.config ?? {}) };
+  if (c.needsLiquidPort) {
+    const templates: Record<string, string> = { ...layer.templates };
+    for (const name of Object.keys(c.goTemplates ?? {})) {
+      const port = LIQUID_PORTS[name];
+      if (!port) throw new Error(`${c.name}: no Liquid port of template ${name}`);
+      templates[name] = port;
+    }
+    layer = { ...layer, templates };
+  }
+  for (const text of c.unsupported ?? []) {
+    const found = UNSUPPORTED_AS_BUNDLE.find(([re]) => re.test(text));
+    if (!found) throw new Error(`${c.name}: unsupported setting with no bundle field: ${text}`);
+    layer = { ...layer, ...found[1] };
+  }
+  return layer;
 }

@@ -1,0 +1,33 @@
+import embedded from '../../infra/default.bundle.json' with { type: 'json' };
+import type { Bundle } from '../config/bundle.ts';
+import { InjectionError } from '../errors.ts';
+
+/**
+ * The Istio release profiles (infra/istio/<name>/, embedded as JSON by `npm run embed` so the functions
+ * need no files at run time): each a complete bundle with that release's templates, values and mesh
+ * config. A bundle names one with `profile:`; without it, DEFAULT_PROFILE.
+ */
+const PROFILES = new Map(Object.entries(embedded.profiles as unknown as Record<string, Bundle>));
+
+export const DEFAULT_PROFILE: string = embedded.default;
+
+/** The profile names, in their embedded order (oldest release first). */
+export const PROFILE_NAMES: readonly string[] = [...PROFILES.keys()];
+
+/** A problem with a profile name, for a validation message; undefined when it names a profile. */
+export function profileProblem(name: unknown): string | undefined {
+  if (typeof name === 'string' && PROFILES.has(name)) return undefined;
+  return `unknown profile ${JSON.stringify(name)}; known profiles: ${PROFILE_NAMES.join(', ')}`;
+}
+
+/** The complete bundle of a profile; throws naming the known ones. */
+export function profileBundle(name: string): Bundle {
+  const bundle = PROFILES.get(name);
+  if (!bundle) throw new InjectionError('config', profileProblem(name) as string);
+  return bundle;
+}
+
+/** The embedded profile itself (not a copy, not a bundle layered over it). */
+export function isProfileRoot(bundle: Bundle): boolean {
+  return PROFILES.get(bundle.profile) === bundle;
+}
