@@ -136,6 +136,47 @@ describe('outrigger kube-inject', () => {
     assert.equal(pod.spec.containers[1].image, 'example.com/mesh/proxyv2:1.2.3');
   });
 
+  it("--profile picks the Istio release; --set takes istioctl's values. spelling and refuses unknown paths", () => {
+    const pod =
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: app, image: app}]\n';
+    const proxyOf = (stdout: string) =>
+      (yaml.load(stdout.split('---\n')[0] as string) as any).spec.initContainers.find(
+        (c: any) => c.name === 'istio-proxy',
+      );
+    const old = cli(
+      ['kube-inject', '-f', '-', '--profile', 'istio-1.28', '--set', 'values.global.proxy.image=X'],
+      pod,
+    );
+    assert.equal(old.code, 0, old.stderr);
+    assert.equal(proxyOf(old.stdout).image, 'gcr.io/istio-testing/X:latest');
+    const now = cli(['kube-inject', '-f', '-'], pod);
+    assert.equal(proxyOf(now.stdout).image, 'registry.istio.io/testing/proxyv2:latest');
+    assert.ok(
+      proxyOf(now.stdout).env.some((e: any) => e.name === 'GOMAXPROCS'),
+      'istio-1.30 by default',
+    );
+    const master = cli(['kube-inject', '-f', '-', '--profile', 'istio-master'], pod);
+    assert.ok(!proxyOf(master.stdout).env.some((e: any) => e.name === 'GOMAXPROCS'));
+
+    const unknown = cli(['kube-inject', '-f', '-', '--profile', 'istio-1.27'], pod);
+    assert.equal(unknown.code, 1);
+    assert.match(
+      unknown.stderr,
+      /profile: unknown profile "istio-1.27"; known profiles: istio-1.28, istio-1.29, istio-1.30, istio-master/,
+    );
+    const typo = cli(['kube-inject', '-f', '-', '--set', 'values.global.proxy.imagee=X'], pod);
+    assert.equal(typo.code, 1);
+    assert.match(
+      typo.stderr,
+      /^error: --set values\.global\.proxy\.imagee: global\.proxy\.imagee is not in the istio-1\.30 values/,
+    );
+
+    const check = cli(['check-inject', '-f', '-', '--profile', 'istio-1.29', '-o', 'json'], pod);
+    assert.equal(check.code, 0, check.stderr);
+    assert.equal(JSON.parse(check.stdout)[0].inject, true);
+    assert.equal(cli(['check-inject', '-f', '-', '--profile', 'nope'], pod).code, 1);
+  });
+
   it('reports bad input and bad flags clearly', () => {
     assert.deepEqual(cli(['kube-inject', '-f', '-'], 'a: [\n'), {
       code: 1,

@@ -97,25 +97,62 @@ export function applySetFlag(bundle: Bundle, assignment: string): Bundle {
   return { ...bundle, values: applySet(bundle.values, `${path}${assignment.slice(eq)}`) };
 }
 
+/** Values the injector's own code reads (lib/template/data.ts, lib/finish/), besides the templates. */
+const CODE_READS = [
+  'global.hub',
+  'global.tag',
+  'global.variant',
+  'global.network',
+  'global.multiCluster.clusterName',
+  'global.proxy.image',
+  'global.proxy.resources',
+  'global.proxy.statusPort',
+  'global.proxy.holdApplicationUntilProxyStarts',
+  'global.proxy_init.image',
+  'sidecarInjectorWebhook.rewriteAppHTTPProbe',
+];
+
 function knownValuesPath(bundle: Bundle, path: string[]): boolean {
   let cur: Json | undefined = bundle.values;
-  let present = true;
   for (const k of path) {
     if (!isObject(cur) || !Object.hasOwn(cur, k)) {
-      present = false;
+      cur = undefined;
       break;
     }
     cur = cur[k];
   }
-  if (present) return true;
-  const templates = Object.values(bundle.templates);
-  for (let n = path.length; n >= 1; n--) {
-    const ref = `values.${path.slice(0, n).join('.')}`;
-    // The reference must end there: `values.global.proxy` is no reference to `values.global.prox`.
-    const pattern = new RegExp(`${ref.replaceAll('.', '\\.')}(?![\\w-])`);
-    if (templates.some((t) => pattern.test(t))) return true;
+  if (cur !== undefined) return true;
+  // A read of the path itself or of a map above it (`proxy.lifecycle` read whole takes any key below).
+  const reads = [...CODE_READS, ...Object.values(bundle.templates).flatMap(valuesReads)];
+  return reads.some((r) => {
+    const read = r.split('.');
+    return read.length <= path.length && read.every((k, i) => k === path[i]);
+  });
+}
+
+/**
+ * The values paths a Liquid template reads: `values.a.b` written out, and `x.c` where an
+ * `assign x = values.a.b` made `x` stand for `values.a.b` (the assignment itself reads nothing, unless
+ * `x` is never read through).
+ */
+export function valuesReads(template: string): string[] {
+  const aliases = new Map<string, string>();
+  const assigned = new Set<number>();
+  for (const m of template.matchAll(/assign\s+(\w+)\s*=\s*values\.([\w-]+(?:\.[\w-]+)*)\s*-?%\}/g)) {
+    aliases.set(m[1] as string, m[2] as string);
+    assigned.add((m.index ?? 0) + m[0].indexOf('values.'));
   }
-  return false;
+  const reads: string[] = [];
+  for (const m of template.matchAll(/(?<![\w.])values\.([\w-]+(?:\.[\w-]+)*)/g)) {
+    if (!assigned.has(m.index ?? -1)) reads.push(m[1] as string);
+  }
+  for (const [alias, root] of aliases) {
+    const pattern = new RegExp(`(?<![\\w.])${alias}\\.([\\w-]+(?:\\.[\\w-]+)*)`, 'g');
+    const uses = [...template.matchAll(pattern)].map((m) => `${root}.${m[1] as string}`);
+    // An alias never read through is itself the read (`assign cni = values.pilot.cni.enabled`).
+    reads.push(...(uses.length ? uses : [root]));
+  }
+  return reads;
 }
 
 /** Helm-style `--set global.proxy.image=foo`: a YAML scalar (so `true`, `3` are typed) at a dotted path. */
