@@ -314,4 +314,69 @@ describe('rollouts: one document, each cluster its bundle version', () => {
     const next = await rollout({ command: 'start', to: doc, version: v3, waves: [['c1']] });
     assert.ok(next.includes(`default: ${v2}`), next);
   });
+
+  it('what a rollout costs in store calls: the document once per TTL, each new version once per instance', async () => {
+    const v1 = await publish(bundleDir('cost-v1', 'v1.example'), 'gs://outrigger/cost/');
+    const v2 = await publish(bundleDir('cost-v2', 'v2.example'), 'gs://outrigger/cost/');
+    const doc = 'secretsmanager://cost/rollout';
+    await rollout({ command: 'init', to: doc, version: v1 });
+    const calls = () => ({ sm: stores.sm.totalCalls(), gcs: stores.gcs.totalCalls() });
+    stores.sm.resetCalls();
+    stores.gcs.resetCalls();
+    const fn = instance(doc);
+    for (const c of ['c1', 'c2', 'c3']) assert.equal((await fn.inject(c)).hub, 'v1.example');
+    assert.deepEqual(calls(), { sm: 1, gcs: 1 }, 'cold: the document and one version');
+
+    const cli = async (args: Parameters<typeof runRollout>[0]) => {
+      const [sm, gcs] = [{ ...stores.sm.calls }, { ...stores.gcs.calls }];
+      await rollout(args);
+      const spent = { sm: stores.sm.totalCalls(), gcs: stores.gcs.totalCalls() };
+      stores.sm.calls = sm;
+      stores.gcs.calls = gcs;
+      return {
+        sm: spent.sm - Object.values(sm).reduce((a, b) => a + b, 0),
+        gcs: spent.gcs - Object.values(gcs).reduce((a, b) => a + b, 0),
+      };
+    };
+    // The command: one read of the document, each version it serves read and compiled, one checked write.
+    assert.deepEqual(await cli({ command: 'start', to: doc, version: v2, waves: [['c1']] }), {
+      sm: 3,
+      gcs: 2,
+    });
+    await afterOneTtl(fn, 'c1', 'v2.example');
+    assert.deepEqual(calls(), { sm: 2, gcs: 2 }, 'one document refresh, one new version');
+    await cli({ command: 'next', to: doc });
+    await afterOneTtl(fn, 'c2', 'v2.example');
+    await cli({ command: 'undo', to: doc });
+    await afterOneTtl(fn, 'c3', 'v1.example');
+    assert.equal((await fn.inject('c1')).hub, 'v1.example');
+    assert.deepEqual(
+      calls(),
+      { sm: 4, gcs: 2 },
+      'start, next and undo: one document read per TTL, no version read twice',
+    );
+  });
+
+  it('the document is cached like a bundle: a store down or a corrupt document keeps the last good one', async () => {
+    const v1 = await publish(bundleDir('lkg-v1', 'v1.example'), 's3://outrigger/lkg/');
+    const doc = 'secretsmanager://lkg/rollout';
+    await rollout({ command: 'init', to: doc, version: v1 });
+    const fn = instance(doc);
+    assert.equal((await fn.inject('c1')).hub, 'v1.example');
+    try {
+      for (const mode of ['down', 'corrupt'] as const) {
+        stores.sm.mode = mode;
+        fn.events.length = 0;
+        fn.clock.advance(61);
+        assert.equal((await fn.inject('c1')).hub, 'v1.example');
+        await until(() => fn.events.some((e) => e.msg === 'config refresh failed'), `the ${mode} refresh`);
+        const failed = fn.events.find((e) => e.msg === 'config refresh failed') as Record<string, unknown>;
+        assert.equal(failed.serving, 'last-known-good');
+        if (mode === 'corrupt') assert.match(String(failed.error), /values: must be a map/);
+        assert.equal((await fn.inject('c2')).hub, 'v1.example');
+      }
+    } finally {
+      stores.sm.mode = 'up';
+    }
+  });
 });

@@ -1,4 +1,5 @@
-import { InjectionError } from '../errors.ts';
+import { parseSourceUri } from '../config/source-uri.ts';
+import { errorMessage, InjectionError } from '../errors.ts';
 import { isObject, type JsonObject } from '../json.ts';
 
 /**
@@ -50,6 +51,11 @@ export function validateRollout(raw: JsonObject, source: string): RolloutDocumen
   }
   const uri = (path: string, v: unknown): string => {
     if (typeof v !== 'string' || v.trim() === '') throw fail(path, 'must be a bundle version URI');
+    try {
+      parseSourceUri(v);
+    } catch (err) {
+      throw fail(path, errorMessage(err));
+    }
     return v;
   };
   const patterns = (path: string, v: unknown): string[] => {

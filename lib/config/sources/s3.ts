@@ -69,7 +69,8 @@ export function createS3Store(settings: StoreSettings): BundleStore<ObjectRef> {
         // The name is the content's hash: what is there is this version (readers check it).
         return { ref, created: false };
       } catch (err) {
-        if (httpStatus(err) !== 404) throw err;
+        // 403: without s3:ListBucket S3 answers a missing key so; the conditional put decides.
+        if (httpStatus(err) !== 404 && httpStatus(err) !== 403) throw err;
       }
       try {
         await client.send(

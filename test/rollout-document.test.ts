@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseRolloutArgs } from '../lib/cli/rollout.ts';
+import { parseConfigDocument } from '../lib/config/source.ts';
+import { parseSourceUri } from '../lib/config/source-uri.ts';
+import { versionIdOf, versionRef } from '../lib/rollout/content.ts';
+import { compilePlan, matcher, servedVersions, validateRollout } from '../lib/rollout/document.ts';
+
+const A = 's3://b/bundle.aaaaaaaaaaaaaaaa.yaml';
+const B = 's3://b/bundle.bbbbbbbbbbbbbbbb.yaml';
+const C = 'gs://b/bundle.cccccccccccccccc.yaml#17';
+
+describe('rollout documents', () => {
+  it('resolve a cluster: a pin first, then a started wave, then the default', () => {
+    const plan = compilePlan(
+      validateRollout(
+        {
+          kind: 'Rollout',
+          default: A,
+          version: B,
+          waves: [{ clusters: ['c1', 'dev-*'] }, { clusters: ['stag?ng-*'] }, { clusters: ['*'] }],
+          started: 1,
+          pinned: [{ clusters: ['dev-legacy'], version: C }],
+        },
+        'doc',
+      ),
+    );
+    const got = (c: string) => plan.resolve(c);
+    assert.deepEqual(got('c1'), { version: B, rule: { kind: 'wave', index: 0 } });
+    assert.deepEqual(got('dev-7'), { version: B, rule: { kind: 'wave', index: 0 } });
+    assert.deepEqual(got('dev-legacy'), { version: C, rule: { kind: 'pinned', index: 0 } });
+    assert.deepEqual(got('staging-1'), { version: A, rule: { kind: 'default' } }, 'wave 2 is not started');
+    assert.deepEqual(got('c10'), { version: A, rule: { kind: 'default' } }, 'ids are exact');
+    assert.deepEqual(servedVersions(plan.doc), [A, B, C]);
+  });
+
+  it('globs: * any run, ? one character, everything else literal', () => {
+    const m = matcher(['a.b-*', 'x?z', 'lit(1)']);
+    assert.ok(m('a.b-') && m('a.b-anything'));
+    assert.ok(!m('aXb-1'), '. is literal');
+    assert.ok(m('xyz') && !m('xz') && !m('xyyz'));
+    assert.ok(m('lit(1)') && !m('lit1'));
+    assert.ok(matcher(['*'])(''));
+  });
+
+  it('is recognised by kind: Rollout, and every problem names the field', () => {
+    assert.equal(
+      (parseConfigDocument(`kind: Rollout\ndefault: ${A}\n`, 'd') as { kind: string }).kind,
+      'Rollout',
+    );
+    const bad: [string, RegExp][] = [
+      ['kind: Rollout\n', /invalid rollout document d: default: must be a bundle version URI/],
+      [
+        `kind: Rollout\ndefault: ${A}\nstarted: 1\n`,
+        /started: must be a whole number from 0 to the number of waves \(0\)/,
+      ],
+      [
+        `kind: Rollout\ndefault: ${A}\nwaves: [{clusters: [c1]}]\nstarted: 1\n`,
+        /version: is required while a wave is started/,
+      ],
+      [
+        `kind: Rollout\ndefault: ${A}\nwaves: [{clusters: []}]\n`,
+        /waves\[0\]\.clusters: must be a list of cluster ids or globs/,
+      ],
+      [
+        `kind: Rollout\ndefault: ${A}\nwaves: [{clusters: ['a/b']}]\n`,
+        /waves\[0\]\.clusters\[0\]: must be a cluster id or glob/,
+      ],
+      [`kind: Rollout\ndefault: 'foo://x'\n`, /default: config source foo:\/\/x: unsupported scheme/],
+      [`kind: Rollout\ndefault: ${A}\nwave: []\n`, /wave: unknown field; expected one of kind, default/],
+      [`kind: Rollout\ndefault: ${A}\nwaves: [{clusters: [*]}]\n`, /not YAML or JSON/],
+    ];
+    for (const [text, problem] of bad) assert.throws(() => parseConfigDocument(text, 'd'), problem, text);
+  });
+});
+
+describe('bundle version names', () => {
+  it('name each version by the hash of its content, next to the --to name', () => {
+    const text = 'values: {}\n';
+    const id = versionIdOf(text);
+    const at = (uri: string, ext = 'yaml') => versionRef(parseSourceUri(uri), text, ext).uri;
+    assert.equal(at('s3://b/outrigger/bundle.yaml'), `s3://b/outrigger/bundle.${id}.yaml`);
+    assert.equal(at('s3://b/outrigger/', 'json'), `s3://b/outrigger/bundle.${id}.json`);
+    assert.equal(at('gs://b/x/config'), `gs://b/x/config.${id}`);
+    assert.equal(at('/etc/o/b.yaml'), `/etc/o/b.${id}.yaml`);
+    assert.match(at('secretsmanager://o/bundles'), /^secretsmanager:\/\/o\/bundles\?versionId=[0-9a-f]{32}$/);
+    assert.throws(() => at('secretsmanager://o/bundles?versionStage=X'), /name the secret alone/);
+  });
+
+  it('parse back: a GCS generation, a Secrets Manager VersionId', () => {
+    assert.deepEqual(parseSourceUri('gs://b/o.yaml#123'), {
+      scheme: 'gs',
+      uri: 'gs://b/o.yaml#123',
+      bucket: 'b',
+      object: 'o.yaml',
+      generation: '123',
+    });
+    assert.equal(
+      (parseSourceUri('secretsmanager://s?versionId=abc') as { versionId: string }).versionId,
+      'abc',
+    );
+    assert.throws(
+      () => parseSourceUri('secretsmanager://s?versionId=a&versionStage=b'),
+      /give one parameter/,
+    );
+  });
+});
+
+describe('rollout command line', () => {
+  it('takes every argument after --waves up to the next flag, one wave each, comma lists inside', () => {
+    assert.deepEqual(
+      parseRolloutArgs(['start', '--to', 's3://b/r.yaml', '--version', A, '--waves', 'dev-*', 'c1,c2', '*']),
+      {
+        command: 'start',
+        to: 's3://b/r.yaml',
+        version: A,
+        waves: [['dev-*'], ['c1', 'c2'], ['*']],
+      },
+    );
+    assert.deepEqual(parseRolloutArgs(['status', '--to=x', '--cluster', 'a', 'b,c']).clusters, [
+      'a',
+      'b',
+      'c',
+    ]);
+    assert.throws(() => parseRolloutArgs(['go', '--to', 'x']), /want one of init, start, next, undo, status/);
+    assert.throws(() => parseRolloutArgs(['next']), /--to URI .* is required/);
+    assert.throws(
+      () => parseRolloutArgs(['next', '--to', 'x', '--waves', 'a']),
+      /--waves goes with rollout start/,
+    );
+    assert.throws(() => parseRolloutArgs(['next', '--to', 'x', '--force']), /unknown flag "--force"/);
+  });
+});
