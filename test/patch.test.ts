@@ -5,7 +5,7 @@ import jsonpatch from 'fast-json-patch';
 import { applyPatch } from 'rfc6902';
 import { loadLocalConfig } from '../lib/config/static-config.ts';
 import { injectPod } from '../lib/inject/inject-pod.ts';
-import type { JsonObject } from '../lib/json.ts';
+import type { Json, JsonObject } from '../lib/json.ts';
 import type { Pod } from '../lib/kube/types.ts';
 import { createPatch } from '../lib/patch/create-patch.ts';
 import { CONFORMANCE_CASES, podsOf, readDocs } from './support/conformance.ts';
@@ -60,7 +60,7 @@ describe('the patch is what fast-json-patch compare gives, without its copies', 
     fc.assert(
       fc.property(container, container, (before, after) => {
         assert.equal(
-          JSON.stringify(createPatch(before, after)),
+          JSON.stringify(createPatch(before as Json, after as Json)),
           JSON.stringify(jsonpatch.compare(before, after)),
         );
       }),
@@ -82,9 +82,8 @@ describe('the patch is what fast-json-patch compare gives, without its copies', 
       } catch {
         continue;
       }
-      const base = { ...pod, metadata: { ...(pod.metadata as JsonObject), namespace: 'default' } };
-      const { managedFields: _, ...meta } = base.metadata;
-      const before = { ...base, metadata: meta };
+      const { managedFields: _, ...meta } = pod.metadata as JsonObject;
+      const before = { ...pod, metadata: { ...meta, namespace: 'default' } };
       assert.equal(
         JSON.stringify(createPatch(before, outcome.pod)),
         JSON.stringify(jsonpatch.compare(before, outcome.pod)),
