@@ -40,10 +40,10 @@ describe('plain node:http server (dist/server.js, for Cloud Run)', () => {
     assert.equal(res.text, 'unauthorized\n');
   });
 
-  it('keeps no more than 6 MiB of a body and answers 413', async () => {
+  it('answers a Content-Length over 6 MiB with 413 without keeping the body', async () => {
     const res = await post(`/inject/cluster/c1/key/${SECRET}`, Buffer.alloc(7 * 1024 * 1024, 0x20));
     assert.equal(res.status, 413);
-    assert.equal(res.text, 'request body is over the limit of 6291456 bytes\n');
+    assert.equal(res.text, 'request body is 7340032 bytes; the limit is 6291456\n');
     assert.ok(server.rssKiB() < 200 * 1024, `RSS ${server.rssKiB()} KiB`);
   });
 
@@ -58,7 +58,8 @@ describe('plain node:http server (dist/server.js, for Cloud Run)', () => {
   it('reads the path as sent: // is not a host, and the query is ignored', async () => {
     const res = await post(`//inject/cluster/c1/key/${SECRET}?x=1`, JSON.stringify(review(deploymentPod())));
     assert.equal(res.status, 404);
-    assert.match(res.text, /^no route for \/\/inject\/cluster\/c1\/key\/\S+; the webhook is at \/inject\n$/);
+    // Not echoed: the key parser did not find the secret behind `//`, so the path still holds it.
+    assert.equal(res.text, 'no route; the webhook is at /inject\n');
     assert.equal((await httpRequest(`${server.url}/healthz`)).status, 200);
   });
 });

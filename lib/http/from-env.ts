@@ -1,7 +1,7 @@
 import { authFromEnv } from '../auth/from-env.ts';
 import { configFromEnv, onConfigErrorFromEnv } from '../config/from-env.ts';
 import { type MetricsFormat, requestLogLine, startupLogLine } from '../observe/request-log.ts';
-import { createHandler, type HttpRequest, type HttpResponse } from './handle.ts';
+import { createHandler, type WebhookHandler } from './handle.ts';
 
 export interface FunctionRuntime {
   metrics: MetricsFormat;
@@ -18,7 +18,7 @@ export interface FunctionRuntime {
 export function handlerFromEnv(
   runtime: FunctionRuntime,
   env: NodeJS.ProcessEnv = process.env,
-): (req: HttpRequest) => Promise<HttpResponse> {
+): WebhookHandler {
   const write = runtime.write ?? ((line: string) => process.stdout.write(line));
   const auth = authFromEnv(env);
   if (!auth.ok) throw new Error(auth.error);

@@ -10,16 +10,20 @@ import type { Authorizer } from '../auth/verify.ts';
 import { InjectionCache } from '../inject/result-cache.ts';
 import { parseInjectEnvs } from '../path/params.ts';
 
-/** An HTTP request as every platform can give it: header names lower-case, the body as raw bytes. */
-export interface HttpRequest {
+/** What a platform knows of a request before reading its body: header names lower-case. */
+export interface RequestHead {
   method: string;
   /** Percent-decoded, as Go's `r.URL.Path` is for Istio's parser. */
   path: string;
   headers: Record<string, string | undefined>;
+}
+
+/** An HTTP request as every platform can give it: the head, and the body as raw bytes. */
+export interface HttpRequest extends RequestHead {
   body: Buffer | undefined;
   /** The body already parsed as JSON by the platform (functions-framework does), to skip a second parse. */
   parsedBody?: unknown;
-  /** The platform stopped reading the body at MAX_BODY_BYTES (functions/server.ts); `body` is then unset. */
+  /** The platform stopped reading the body at MAX_BODY_BYTES; `body` is then unset. */
   bodyTooLarge?: boolean;
 }
 
@@ -43,6 +47,40 @@ export interface RequestRecord {
 /** Twice the API server's own 3 MiB request limit, as Istio allows. */
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;
 
+/** How a platform's read of an admitted request's body ended. */
+export type BodyRead =
+  /** The whole body (`parsed`: the platform's own JSON parse of it, if it made one). */
+  | { bytes: Buffer; parsed?: unknown }
+  /** The body passed MAX_BODY_BYTES; reading stopped there. */
+  | { tooLarge: true }
+  /** The instance's in-flight body budget (lib/http/body-budget.ts) had no room for it. */
+  | { busy: { limitBytes: number; retryAfterSeconds: number } };
+
+/**
+ * The answer to a request, decided from its method, path and headers alone (`answer`: do not read the
+ * body; send this), or the go-ahead to read the body and then call `review` with what was read.
+ */
+export type HeadDecision =
+  | { answer: HttpResponse }
+  | {
+      answer?: undefined;
+      /** The cluster the path names ("" when none), authenticated when auth is on. */
+      cluster: string;
+      /** Bytes the request declares (Content-Length), if it does; never over MAX_BODY_BYTES here. */
+      declaredBytes: number | undefined;
+      review: (body: BodyRead) => Promise<HttpResponse>;
+    };
+
+/**
+ * The webhook: call it with a whole request, or, where the platform has not read the body yet (node:http,
+ * functions-framework), call `head` first and read the body only when it says so. The whole-request form
+ * is `head` then `review`, so every platform answers the same.
+ */
+export interface WebhookHandler {
+  (req: HttpRequest): Promise<HttpResponse>;
+  head: (req: RequestHead) => HeadDecision;
+}
+
 export interface HandlerOptions extends ReviewSettings {
   /** Checks the caller's credentials on /inject; without it every caller may inject. */
   authorize?: Authorizer;
@@ -56,17 +94,20 @@ export interface HandlerOptions extends ReviewSettings {
  * itself get an HTTP status and a one-line reason; problems with the review get an AdmissionReview
  * answer (HTTP 200, allowed: false), which the API server shows the user.
  */
-export function createHandler(options: HandlerOptions): (req: HttpRequest) => Promise<HttpResponse> {
+export function createHandler(options: HandlerOptions): WebhookHandler {
   const now = options.now ?? performance.now.bind(performance);
   // One cache per handler (per warm instance): replicas of a workload are injected once.
   const settings = { cache: new InjectionCache(), ...options };
-  return async (req) => {
+
+  // Everything that can be told from the head is told here, so a caller who may not inject (anonymous,
+  // the wrong route, a compressed or oversized body) is answered before a byte of the body is read.
+  const head = (req: RequestHead): HeadDecision => {
     const start = now();
     // Probes are not logged: they carry nothing and would outnumber the reviews.
     if (req.path === '/healthz' || req.path === '/ready') {
       if (req.method !== 'GET' && req.method !== 'HEAD')
-        return text(405, 'method not allowed; use GET', { allow: 'GET, HEAD' });
-      return text(200, 'ok');
+        return { answer: text(405, 'method not allowed; use GET', { allow: 'GET, HEAD' }) };
+      return { answer: text(200, 'ok') };
     }
     // The secret leaves the path before anything else reads it: the path becomes proxy environment.
     const { path, key, mixed } = takePathKey(req.path);
@@ -80,22 +121,31 @@ export function createHandler(options: HandlerOptions): (req: HttpRequest) => Pr
       options.onRequest?.({ status, durationMs: now() - start, cluster, reason: logged });
       return text(status, message, headers);
     };
+    const refused = (
+      status: number,
+      message: string,
+      headers: Record<string, string> = {},
+      logged = message,
+    ) => ({
+      answer: refuse(status, message, headers, logged),
+    });
 
     if (mixed) {
-      return refuse(
+      return refused(
         400,
         'a /key/ segment cannot follow the :ENV: path form; use /inject/cluster/<id>/key/<secret>/...',
       );
     }
     if (path !== '/inject' && !path.startsWith('/inject/')) {
-      // Echoed to the caller, who knows it, but not logged: behind a mistaken prefix the key pair is not
-      // where the grammar looks, so the path may still hold the secret.
-      return refuse(404, `no route for ${path}; the webhook is at /inject`, {}, 'no route for this path');
+      // Neither echoed nor logged: behind a mistaken prefix the key pair is not where the grammar looks,
+      // so the path may still hold the secret, and the API server shows this answer to whoever created
+      // the pod.
+      return refused(404, 'no route; the webhook is at /inject', {}, 'no route for this path');
     }
     if (options.authorize) {
       const verdict = options.authorize(cluster, [key, bearerToken(req.headers.authorization)]);
       if (!verdict.allowed) {
-        return refuse(
+        return refused(
           verdict.status,
           verdict.reason,
           verdict.status === 401 ? { 'www-authenticate': 'Bearer' } : {},
@@ -103,30 +153,60 @@ export function createHandler(options: HandlerOptions): (req: HttpRequest) => Pr
       }
     }
     if (req.method !== 'POST')
-      return refuse(405, `method ${req.method} not allowed; use POST`, { allow: 'POST' });
-    const body = req.body ?? Buffer.alloc(0);
-    if (req.bodyTooLarge) return refuse(413, `request body is over the limit of ${MAX_BODY_BYTES} bytes`);
-    if (body.length > MAX_BODY_BYTES)
-      return refuse(413, `request body is ${body.length} bytes; the limit is ${MAX_BODY_BYTES}`);
-    // Content type first: functions-framework hands over no body for a type it does not parse, so
-    // "no body found" would hide the real problem.
+      return refused(405, `method ${req.method} not allowed; use POST`, { allow: 'POST' });
+    // A compressed body could inflate to any size; the API server never compresses a review.
+    const encoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase();
+    if (encoding !== '' && encoding !== 'identity') {
+      return refused(
+        415,
+        `unsupported Content-Encoding ${JSON.stringify(encoding)}; send the body uncompressed (identity)`,
+      );
+    }
+    const length = req.headers['content-length'];
+    const declaredBytes = length !== undefined && /^\d+$/.test(length.trim()) ? Number(length) : undefined;
+    if (declaredBytes !== undefined && declaredBytes > MAX_BODY_BYTES)
+      return refused(413, `request body is ${declaredBytes} bytes; the limit is ${MAX_BODY_BYTES}`);
+    // Content type before the body: "no body found" would hide the real problem.
     const type = req.headers['content-type'] ?? '';
     if (!isJsonContentType(type))
-      return refuse(415, `invalid Content-Type ${JSON.stringify(type)}, want "application/json"`);
-    if (body.length === 0) return refuse(400, 'no body found');
+      return refused(415, `invalid Content-Type ${JSON.stringify(type)}, want "application/json"`);
 
-    let result: Awaited<ReturnType<typeof handleReview>>;
-    try {
-      const review = req.parsedBody !== undefined ? req.parsedBody : JSON.parse(body.toString('utf8'));
-      result = await handleReview(review, path, settings);
-    } catch (err) {
-      // Only JSON.parse throws here: handleReview answers every other failure itself.
-      result = unreadableReview(`request body is not JSON: ${(err as Error).message}`);
-    }
-    const { review, outcome } = result;
-    options.onRequest?.({ status: 200, durationMs: now() - start, cluster, review: outcome });
-    return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(review) };
+    const review = async (read: BodyRead): Promise<HttpResponse> => {
+      if ('busy' in read) {
+        return refuse(
+          503,
+          `too many request bodies in flight on this instance (limit ${read.busy.limitBytes} bytes); retry`,
+          { 'retry-after': String(read.busy.retryAfterSeconds) },
+        );
+      }
+      if ('tooLarge' in read) return refuse(413, `request body is over the limit of ${MAX_BODY_BYTES} bytes`);
+      const body = read.bytes;
+      if (body.length > MAX_BODY_BYTES)
+        return refuse(413, `request body is ${body.length} bytes; the limit is ${MAX_BODY_BYTES}`);
+      if (body.length === 0) return refuse(400, 'no body found');
+
+      let result: Awaited<ReturnType<typeof handleReview>>;
+      try {
+        const parsed = read.parsed !== undefined ? read.parsed : JSON.parse(body.toString('utf8'));
+        result = await handleReview(parsed, path, settings);
+      } catch (err) {
+        // Only JSON.parse throws here: handleReview answers every other failure itself.
+        result = unreadableReview(`request body is not JSON: ${(err as Error).message}`);
+      }
+      const { review: answer, outcome } = result;
+      options.onRequest?.({ status: 200, durationMs: now() - start, cluster, review: outcome });
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer) };
+    };
+    return { cluster, declaredBytes, review };
   };
+
+  const handle = async (req: HttpRequest): Promise<HttpResponse> => {
+    const decision = head(req);
+    if (decision.answer) return decision.answer;
+    if (req.bodyTooLarge) return decision.review({ tooLarge: true });
+    return decision.review({ bytes: req.body ?? Buffer.alloc(0), parsed: req.parsedBody });
+  };
+  return Object.assign(handle, { head });
 }
 
 function isJsonContentType(value: string): boolean {
