@@ -6,12 +6,13 @@ import { secretHash } from '../lib/auth/secret-hash.ts';
 import { bundleDocument, parseBundleFormat } from '../lib/cli/bundle.ts';
 import { checkInject } from '../lib/cli/check-inject.ts';
 import { configFromFlags } from '../lib/cli/config-flags.ts';
+import { configForRevision } from '../lib/config/cluster-configs.ts';
 import { kubeInject } from '../lib/cli/kube-inject.ts';
 import { publishVersion } from '../lib/cli/publish.ts';
 import { parseRolloutArgs, runRollout } from '../lib/cli/rollout.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { isObject } from '../lib/json.ts';
-import { buildWebhookConfig } from '../lib/webhook-config/build.ts';
+import { buildWebhookConfigs } from '../lib/webhook-config/build.ts';
 import { webhookConfigOptionsFromArgs } from '../lib/webhook-config/flags.ts';
 
 const USAGE = `usage: outrigger <command> [flags]
@@ -29,8 +30,8 @@ commands:
       [-o yaml|json] [--verify-with CORPUS [--against URI] [--verify-cluster ID]...] [--dry-run]
   rollout init|start|next|undo|status --to URI   move clusters between bundle versions, in waves
       [--version V] [--waves 'dev-*' 'staging-*' '*'] [--cluster ID...]
-  webhook-config --url https://HOST/inject/cluster/<id>/net/<net>   print the MutatingWebhookConfiguration
-      [--revision R] [--failure-policy Fail|Ignore] [--timeout 10] [--reinvocation IfNeeded|Never]
+  webhook-config --url https://HOST/inject/cluster/<id>/net/<net>   print the MutatingWebhookConfiguration(s)
+      [--revision R]... [--tag NAME=R]... [--failure-policy Fail|Ignore] [--timeout 10] [--reinvocation IfNeeded|Never]
       [--namespace-mode label|all] [--ca-bundle FILE] [--name NAME]
   auth-hash --cluster ID   read a cluster's secret on standard input, print its hash for OUTRIGGER_AUTH_KEYS
 `;
@@ -60,14 +61,13 @@ async function main(argv: string[]): Promise<number> {
       if (native !== undefined && native !== 'true' && native !== 'false') {
         throw new Error(`--native-sidecars must be true or false, not "${native}"`);
       }
-      const result = kubeInject(
-        readInput(f.filename),
-        await configFromFlags({ ...f, set: f.set, config: f.config }),
-        {
-          revision: f.revision === 'default' ? '' : f.revision,
-          nativeSidecars: native === undefined ? undefined : native === 'true',
-        },
-      );
+      const config = await configFromFlags({ ...f, set: f.set, config: f.config });
+      // A bundle that lists revisions serves --revision from its revisions.<name>, as the webhook does.
+      const served = config.revisionNames?.length ? configForRevision(config, f.revision) : config;
+      const result = kubeInject(readInput(f.filename), served, {
+        revision: f.revision === 'default' ? '' : f.revision,
+        nativeSidecars: native === undefined ? undefined : native === 'true',
+      });
       for (const w of result.warnings) process.stderr.write(`${w}\n`);
       process.stdout.write(result.output);
       return 0;
@@ -84,15 +84,16 @@ async function main(argv: string[]): Promise<number> {
         },
       });
       const mwcFile = f['webhook-config'];
-      const mwc = mwcFile ? yaml.load(readFileSync(mwcFile, 'utf8')) : undefined;
-      if (mwcFile && !isObject(mwc)) throw new Error(`${mwcFile} is not a MutatingWebhookConfiguration`);
+      const mwcs = mwcFile ? yaml.loadAll(readFileSync(mwcFile, 'utf8')).filter((d) => d != null) : undefined;
+      if (mwcs && (!mwcs.length || !mwcs.every(isObject)))
+        throw new Error(`${mwcFile} is not a MutatingWebhookConfiguration (or a YAML stream of them)`);
       const results = checkInject(
         readInput(f.filename),
         await configFromFlags({ ...f, set: f.set, config: f.config }),
         {
           namespace: f.namespace,
           namespaceLabels: parseLabels(f['namespace-labels']),
-          webhookConfig: isObject(mwc) ? mwc : undefined,
+          webhookConfigs: mwcs?.filter(isObject),
         },
       );
       if (f.output === 'json') {
@@ -107,9 +108,11 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'webhook-config': {
-      const built = buildWebhookConfig(webhookConfigOptionsFromArgs(rest));
+      const built = buildWebhookConfigs(webhookConfigOptionsFromArgs(rest));
       if (!built.ok) throw new Error(built.errors.join('\n       '));
-      process.stdout.write(yaml.dump(built.config, { lineWidth: -1, noRefs: true }));
+      process.stdout.write(
+        built.configs.map((c) => yaml.dump(c, { lineWidth: -1, noRefs: true })).join('---\n'),
+      );
       return 0;
     }
     case 'auth-hash': {

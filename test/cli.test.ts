@@ -177,6 +177,25 @@ describe('outrigger kube-inject', () => {
     assert.equal(cli(['check-inject', '-f', '-', '--profile', 'nope'], pod).code, 1);
   });
 
+  it("--revision serves the bundle's revisions.<name>", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'outrigger-cli-'));
+    const bundle = join(dir, 'bundle.yaml');
+    writeFileSync(bundle, "revisions:\n  1-29: {profile: istio-1.29, values: {global: {tag: '1.29.6'}}}\n");
+    const pod =
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: app, image: app}]\n';
+    const r = cli(['kube-inject', '-f', '-', '--config', bundle, '--revision', '1-29'], pod);
+    assert.equal(r.code, 0, r.stderr);
+    const out = yaml.load(r.stdout.split('---\n')[0] as string) as any;
+    assert.equal(out.metadata.annotations['istio.io/rev'], '1-29');
+    assert.equal(
+      out.spec.initContainers.find((c: any) => c.name === 'istio-proxy').image,
+      'gcr.io/istio-testing/proxyv2:1.29.6',
+    );
+    const unknown = cli(['kube-inject', '-f', '-', '--config', bundle, '--revision', '1-31'], pod);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /revision "1-31" is not served .*revisions: default, 1-29/);
+  });
+
   it('reports bad input and bad flags clearly', () => {
     assert.deepEqual(cli(['kube-inject', '-f', '-'], 'a: [\n'), {
       code: 1,

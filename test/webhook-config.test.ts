@@ -223,6 +223,73 @@ describe('outrigger webhook-config: the URL is checked by the API server’s rul
   });
 });
 
+describe('outrigger webhook-config --revision R... --tag NAME=R...', () => {
+  it("prints one configuration per revision and per tag, each calling its revision's URL", () => {
+    const r = cli([
+      'webhook-config',
+      '--url',
+      URL_C1,
+      '--revision',
+      '1-29',
+      '--revision',
+      '1-30',
+      '--tag',
+      'prod=1-29',
+      '--tag',
+      'default=1-30',
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    const docs = yaml.loadAll(r.stdout) as Record<string, any>[];
+    for (const doc of docs) new MutatingWebhookConfiguration(doc as never).validate();
+    assert.deepEqual(
+      docs.map((d) => [
+        d.metadata.name,
+        d.metadata.labels['istio.io/rev'],
+        d.metadata.labels['istio.io/tag'],
+      ]),
+      [
+        ['outrigger-sidecar-injector-1-29', '1-29', undefined],
+        ['outrigger-sidecar-injector-1-30', '1-30', undefined],
+        ['outrigger-revision-tag-prod', '1-29', 'prod'],
+        ['outrigger-revision-tag-default', '1-30', 'default'],
+      ],
+    );
+    const urls = docs.map((d) => [...new Set(d.webhooks.map((w: Webhook) => w.clientConfig.url))]);
+    assert.deepEqual(urls, [
+      [`${URL_C1}/rev/1-29`],
+      [`${URL_C1}/rev/1-30`],
+      [`${URL_C1}/rev/1-29`],
+      [`${URL_C1}/rev/1-30`],
+    ]);
+    // Istio's tag webhooks: the tag's rev.namespace/rev.object, and for `default` the default selectors.
+    assert.deepEqual(
+      docs[2]?.webhooks.map((w: Webhook) => w.name),
+      ['rev.namespace.sidecar-injector.istio.io', 'rev.object.sidecar-injector.istio.io'],
+    );
+    assert.match(JSON.stringify(docs[2]?.webhooks[0].namespaceSelector), /"values":\["prod"\]/);
+    const rendered = yaml.load(readFileSync(ISTIO_RENDERED, 'utf8')) as { webhooks: Webhook[] };
+    assert.deepEqual(
+      docs[3]?.webhooks.map((w: Webhook) => [w.name, w.namespaceSelector, w.objectSelector]),
+      rendered.webhooks.map((w) => [w.name, w.namespaceSelector, w.objectSelector]),
+    );
+    const conflict = cli([
+      'webhook-config',
+      '--url',
+      URL_C1,
+      '--revision',
+      'default',
+      '--tag',
+      'default=1-30',
+    ]);
+    assert.equal(conflict.status, 1);
+    assert.match(conflict.stderr, /give either --revision default or --tag default/);
+    assert.match(
+      cli(['webhook-config', '--url', URL_C1, '--tag', 'prod']).stderr,
+      /--tag prod: want NAME=REVISION/,
+    );
+  });
+});
+
 describe('check-inject --webhook-config reads the generated file', () => {
   it('selects pods through the generated webhooks as the API server would', () => {
     const mwc = join(TMP, 'mwc.yaml');

@@ -85,13 +85,16 @@ export async function handleReview(
     outcome.workload = workloadLabel(req.object as Pod);
     const { envs: proxyEnvs, revision: pathRevision } = parseInjectPath(path);
     const clusterConfig = await settings.config(proxyEnvs.ISTIO_META_CLUSTER_ID ?? '');
-    // The path's revision (`/rev/<name>`) picks one of the bundle's revisions; without one, the
-    // deployment's own (OUTRIGGER_REVISION) does when the bundle lists it.
+    // The path's revision (`/rev/<name>`) picks one of the bundle's revisions; so does the deployment's
+    // own (OUTRIGGER_REVISION) when the bundle lists it. A deployment serving one revision with a bundle
+    // that lists none serves its own revision from the bundle itself.
     const revision = pathRevision ?? settings.revision;
+    const listed = clusterConfig.revision?.(revision);
     const config =
-      pathRevision !== undefined || clusterConfig.revision?.(revision)
-        ? configForRevision(clusterConfig, revision)
-        : clusterConfig;
+      listed ??
+      (pathRevision === undefined || sameRevision(pathRevision, settings.revision)
+        ? clusterConfig
+        : configForRevision(clusterConfig, pathRevision));
     outcome.configVersion = config.version;
     const result = injectCached(
       req.object as Pod,
@@ -125,6 +128,11 @@ export async function handleReview(
     }
     return answer({ allowed: false, message: outcome.reason });
   }
+}
+
+function sameRevision(a: string, b: string): boolean {
+  const norm = (r: string) => (r === 'default' ? '' : r);
+  return norm(a) === norm(b);
 }
 
 /** injectPod, answered from the cache when an identical pod (but for its identity) was injected before. */

@@ -2,6 +2,8 @@ import yaml from 'js-yaml';
 import type { InjectorConfig } from '../config/compile.ts';
 import { isObject, type JsonObject } from '../json.ts';
 import { podSlotsOf } from '../kube/pod-templates.ts';
+import { configForRevision } from '../config/cluster-configs.ts';
+import { parseInjectPath } from '../path/params.ts';
 import { decide } from '../policy/decide.ts';
 import { type LabelSelector, matchesSelector } from '../policy/selector.ts';
 import { splitDocuments } from './kube-inject.ts';
@@ -12,13 +14,20 @@ export interface CheckResult {
   namespace: string;
   inject: boolean;
   reason: string;
+  /** With --webhook-config: the webhook called, and the revision that answers it. */
+  webhook?: string;
+  revision?: string;
 }
 
 export interface CheckOptions {
   namespace: string;
   namespaceLabels: Record<string, string>;
-  /** A MutatingWebhookConfiguration: its selectors decide whether the webhook is called at all. */
-  webhookConfig?: JsonObject;
+  /**
+   * MutatingWebhookConfigurations (one, or one per revision and tag, as `webhook-config` prints them):
+   * their selectors decide whether a webhook is called at all, and its URL's `rev/<name>` which of the
+   * bundle's revisions answers.
+   */
+  webhookConfigs?: JsonObject[];
 }
 
 /**
@@ -35,34 +44,60 @@ export function checkInject(text: string, config: InjectorConfig, options: Check
       const meta = { ...slot.pod.metadata, namespace: slot.workload.namespace || options.namespace };
       const base = { kind: slot.workload.kind, name: slot.workload.name, namespace: meta.namespace };
       const webhook =
-        options.webhookConfig && matchingWebhook(options.webhookConfig, meta.labels ?? {}, options);
+        options.webhookConfigs && matchingWebhook(options.webhookConfigs, meta.labels ?? {}, options);
       if (webhook && !webhook.name) {
         results.push({ ...base, inject: false, reason: webhook.reason });
         continue;
       }
-      const decision = decide(config.bundle, slot.pod.spec ?? {}, meta);
-      const via = webhook?.name ? `webhook ${webhook.name} is called; ` : '';
-      results.push({ ...base, inject: decision.inject, reason: `${via}${decision.reason}` });
+      const revision = webhook?.revision ?? '';
+      const served = revision ? configForRevision(config, revision) : config;
+      const decision = decide(served.bundle, slot.pod.spec ?? {}, meta);
+      const via = webhook?.name
+        ? `webhook ${webhook.name}${revision ? ` (revision ${revision}, profile ${served.bundle.profile})` : ''} is called; `
+        : '';
+      results.push({
+        ...base,
+        inject: decision.inject,
+        reason: `${via}${decision.reason}`,
+        ...(webhook?.name && { webhook: webhook.name, revision: revision || 'default' }),
+      });
     }
   }
   return results;
 }
 
-function matchingWebhook(
-  mwc: JsonObject,
+/**
+ * The webhook the API server calls for the pod: the first whose namespace and object selectors match,
+ * over every configuration given; its revision is the `rev` pair of its URL ("" for none).
+ */
+export function matchingWebhook(
+  mwcs: JsonObject[],
   podLabels: Record<string, string>,
-  options: CheckOptions,
-): { name?: string; reason: string } {
+  options: Pick<CheckOptions, 'namespace' | 'namespaceLabels'>,
+): { name?: string; revision?: string; url?: string; reason: string } {
   const nsLabels = { 'kubernetes.io/metadata.name': options.namespace, ...options.namespaceLabels };
-  const webhooks = Array.isArray(mwc.webhooks) ? mwc.webhooks.filter(isObject) : [];
-  for (const wh of webhooks) {
-    const nsSel = (isObject(wh.namespaceSelector) ? wh.namespaceSelector : {}) as LabelSelector;
-    const objSel = (isObject(wh.objectSelector) ? wh.objectSelector : {}) as LabelSelector;
-    if (matchesSelector(nsSel, nsLabels) && matchesSelector(objSel, podLabels)) {
-      return { name: String(wh.name ?? '(unnamed)'), reason: '' };
+  for (const mwc of mwcs) {
+    const webhooks = Array.isArray(mwc.webhooks) ? mwc.webhooks.filter(isObject) : [];
+    for (const wh of webhooks) {
+      const nsSel = (isObject(wh.namespaceSelector) ? wh.namespaceSelector : {}) as LabelSelector;
+      const objSel = (isObject(wh.objectSelector) ? wh.objectSelector : {}) as LabelSelector;
+      if (matchesSelector(nsSel, nsLabels) && matchesSelector(objSel, podLabels)) {
+        const url =
+          isObject(wh.clientConfig) && typeof wh.clientConfig.url === 'string' ? wh.clientConfig.url : '';
+        return { name: String(wh.name ?? '(unnamed)'), revision: revisionOfUrl(url), url, reason: '' };
+      }
     }
   }
+  const names = mwcs.map((m) => String(isObject(m.metadata) ? m.metadata.name : 'the webhook configuration'));
   return {
-    reason: `no webhook of ${String(isObject(mwc.metadata) ? mwc.metadata.name : 'the webhook configuration')} selects it (namespace labels ${JSON.stringify(nsLabels)}, pod labels ${JSON.stringify(podLabels)})`,
+    reason: `no webhook of ${names.join(', ') || 'the webhook configuration'} selects it (namespace labels ${JSON.stringify(nsLabels)}, pod labels ${JSON.stringify(podLabels)})`,
   };
+}
+
+function revisionOfUrl(url: string): string {
+  try {
+    return parseInjectPath(decodeURIComponent(new URL(url).pathname)).revision ?? '';
+  } catch {
+    return '';
+  }
 }

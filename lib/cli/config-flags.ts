@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { type Bundle, layerBundles, type PartialBundle, validateBundle } from '../config/bundle.ts';
-import { compileBundle, type InjectorConfig } from '../config/compile.ts';
+import { clusterConfigs } from '../config/cluster-configs.ts';
+import type { InjectorConfig } from '../config/compile.ts';
 import { DEFAULT_BUNDLE } from '../config/default.ts';
 import { readSources } from '../config/read-sources.ts';
 import { InjectionError } from '../errors.ts';
@@ -40,7 +41,8 @@ export async function configFromFlags(
 ): Promise<InjectorConfig> {
   const read = (file: string | undefined) =>
     file ? (yaml.load(readFileSync(file, 'utf8')) ?? {}) : undefined;
-  return compileBundle(
+  // Through clusterConfigs, so a bundle's revisions come along (InjectorConfig.revision).
+  return clusterConfigs(
     bundleFromParts({
       layers: await readSources(flags.config, env),
       profile: flags.profile,
@@ -50,7 +52,7 @@ export async function configFromFlags(
       source: [...flags.config, flags.values, flags.mesh].filter(Boolean).join(',') || 'embedded default',
     }),
     flags.config.join(',') || 'embedded default',
-  );
+  )('');
 }
 
 export function bundleFromParts(parts: ConfigParts): Bundle {

@@ -3,9 +3,20 @@ import { istioSelectorWebhooks, SYSTEM_NAMESPACES } from './selectors.ts';
 import { webhookUrlProblems } from './url.ts';
 
 export interface WebhookConfigOptions {
+  /** The function's URL for the cluster (`https://HOST/inject/cluster/<id>/net/<net>`). */
   url: string;
-  /** `istio.io/rev` this function serves; "" (or "default") for the default revision. */
+  /**
+   * The revision (`istio.io/rev`) the webhooks are for; "" (or "default") for the default revision.
+   * A revision's webhooks call `<url>/rev/<revision>`, which the function serves from the bundle's
+   * `revisions.<revision>`.
+   */
   revision: string;
+  /**
+   * Makes this the webhook configuration of a revision tag (`istioctl tag set <tag> --revision
+   * <revision>`): pods select it by `istio.io/rev: <tag>` and the calls go to the revision's URL; tag
+   * `default` also takes Istio's default-revision selectors (`istio-injection=enabled`, ...).
+   */
+  tag?: string;
   failurePolicy: string;
   timeoutSeconds: number;
   reinvocationPolicy: string;
@@ -27,15 +38,19 @@ export function buildWebhookConfig(
   options: WebhookConfigOptions,
 ): { ok: true; config: JsonObject } | { ok: false; errors: string[] } {
   const revision = options.revision === 'default' ? '' : options.revision;
+  const tag = options.tag;
   const errors = [
     ...webhookUrlProblems(options.url).map((p) => `--url ${JSON.stringify(options.url)}: ${p}`),
+    ...pathProblems(options.url),
     ...problems(options, revision),
   ];
   if (errors.length) return { ok: false, errors };
 
-  const clientConfig: JsonObject = { url: options.url };
+  const clientConfig: JsonObject = { url: revisionUrl(options.url, revision) };
   if (options.caBundlePem) clientConfig.caBundle = Buffer.from(options.caBundlePem).toString('base64');
-  const webhooks = istioSelectorWebhooks(revision, options.namespaceMode as 'label' | 'all').map((w) => ({
+  // A tag's pods carry the tag as their istio.io/rev; the `default` tag is the default revision's.
+  const selected = tag === undefined ? revision : tag === 'default' ? '' : tag;
+  const webhooks = istioSelectorWebhooks(selected, options.namespaceMode as 'label' | 'all').map((w) => ({
     name: `${w.prefix}sidecar-injector.istio.io`,
     clientConfig,
     rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
@@ -63,12 +78,50 @@ export function buildWebhookConfig(
       metadata: {
         name:
           options.name ??
-          (revision ? `outrigger-sidecar-injector-${revision}` : 'outrigger-sidecar-injector'),
-        labels: { app: 'sidecar-injector', 'istio.io/rev': revision || 'default' },
+          (tag !== undefined
+            ? `outrigger-revision-tag-${tag}`
+            : revision
+              ? `outrigger-sidecar-injector-${revision}`
+              : 'outrigger-sidecar-injector'),
+        labels: {
+          app: 'sidecar-injector',
+          'istio.io/rev': revision || 'default',
+          ...(tag !== undefined && { 'istio.io/tag': tag }),
+        },
       },
       webhooks,
     },
   };
+}
+
+/** The URL a revision's webhooks call: the cluster's URL with the `rev/<revision>` pair added. */
+export function revisionUrl(url: string, revision: string): string {
+  if (!revision) return url;
+  const u = new URL(url);
+  u.pathname = `${u.pathname.replace(/\/+$/, '')}/rev/${revision}`;
+  return u.toString();
+}
+
+/** The path after /inject is key/value pairs, so a `rev` pair can follow; it may not name one itself. */
+function pathProblems(url: string): string[] {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return [];
+  }
+  const segments = path.replace(/\/+$/, '').split('/').slice(2);
+  if (path.startsWith('/inject/:ENV:')) return [];
+  const out: string[] = [];
+  if (segments.length % 2 !== 0) {
+    out.push(
+      `--url ${JSON.stringify(url)}: the path after /inject must be key/value pairs (cluster/<id>/net/<net>/...), not an odd number of segments`,
+    );
+  }
+  if (segments.some((s, i) => i % 2 === 0 && s === 'rev')) {
+    out.push(`--url ${JSON.stringify(url)}: names a revision (rev/...); give it with --revision instead`);
+  }
+  return out;
 }
 
 function problems(o: WebhookConfigOptions, revision: string): string[] {
@@ -90,7 +143,15 @@ function problems(o: WebhookConfigOptions, revision: string): string[] {
       `--revision ${JSON.stringify(revision)} is not a valid label value (lower-case letters, digits, '-', at most 63)`,
     );
   }
-  if (revision && o.namespaceMode === 'all') {
+  if (o.tag !== undefined && (o.tag.length > 63 || !DNS_LABEL.test(o.tag))) {
+    out.push(
+      `--tag ${JSON.stringify(o.tag)} is not a valid label value (lower-case letters, digits, '-', at most 63)`,
+    );
+  }
+  if (o.tag !== undefined && o.tag !== 'default' && o.namespaceMode === 'all') {
+    out.push('--namespace-mode all is for the default revision or the default tag only');
+  }
+  if (revision && o.tag === undefined && o.namespaceMode === 'all') {
     out.push(
       '--namespace-mode all is for the default revision only (as Istio enableNamespacesByDefault); a revision is chosen by label',
     );
@@ -104,4 +165,51 @@ function problems(o: WebhookConfigOptions, revision: string): string[] {
     out.push('--ca-bundle holds no PEM certificate (-----BEGIN CERTIFICATE-----)');
   }
   return out;
+}
+
+export interface WebhookConfigsOptions extends Omit<WebhookConfigOptions, 'revision' | 'tag'> {
+  /** One webhook configuration per revision (`default` or "" for the default revision). */
+  revisions: string[];
+  /** One per revision tag, pointing at its revision. */
+  tags: { tag: string; revision: string }[];
+}
+
+/**
+ * The webhook configurations of a deployment that serves several revisions: one per revision, as each
+ * revisioned istiod has its own, and one per tag, as `istioctl tag set` makes them. Namespaces move
+ * between revisions by their `istio.io/rev` label, and a tag moves all of its namespaces at once.
+ */
+export function buildWebhookConfigs(
+  options: WebhookConfigsOptions,
+): { ok: true; configs: JsonObject[] } | { ok: false; errors: string[] } {
+  const revisions = options.revisions.map((r) => (r === 'default' ? '' : r));
+  const errors: string[] = [];
+  const seen = new Set<string>();
+  for (const r of revisions) {
+    if (seen.has(r)) errors.push(`--revision ${r || 'default'} is given twice`);
+    seen.add(r);
+  }
+  const tags = new Set<string>();
+  for (const { tag, revision } of options.tags) {
+    if (tags.has(tag)) errors.push(`--tag ${tag} is given twice`);
+    tags.add(tag);
+    if (tag !== 'default' && revisions.includes(tag))
+      errors.push(`--tag ${tag}=${revision}: a tag cannot have the name of a revision`);
+    if (tag === 'default' && revisions.includes(''))
+      errors.push(
+        `--tag default=${revision}: the default revision's own webhooks already take the default selectors; give either --revision default or --tag default`,
+      );
+    if (tag === 'default' && (revision === '' || revision === 'default'))
+      errors.push('--tag default must point at a revision other than the default');
+  }
+  const count = revisions.length + options.tags.length;
+  if (options.name !== undefined && count > 1)
+    errors.push(`--name names one webhook configuration, and these flags make ${count}`);
+  const built = [
+    ...revisions.map((revision) => buildWebhookConfig({ ...options, revision })),
+    ...options.tags.map(({ tag, revision }) => buildWebhookConfig({ ...options, revision, tag })),
+  ];
+  for (const b of built) if (!b.ok) errors.push(...b.errors.filter((e) => !errors.includes(e)));
+  if (errors.length) return { ok: false, errors };
+  return { ok: true, configs: built.map((b) => (b as { config: JsonObject }).config) };
 }
