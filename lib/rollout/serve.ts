@@ -139,7 +139,8 @@ export function createVersionServer(options: VersionServerOptions) {
 
   function serve(loaded: LoadedVersion, cluster: string): InjectorConfig {
     const config = loaded.lookup(cluster);
-    if (lastGood.peek(cluster) !== loaded.uri) {
+    // A read makes the record recent, so clusters that keep calling are the last to be forgotten.
+    if (lastGood.get(cluster) !== loaded.uri) {
       lastGood.set(cluster, loaded.uri, LAST_GOOD_ENTRY_BYTES + 2 * cluster.length);
     }
     return config;
