@@ -8,6 +8,9 @@ import { applyPatch } from 'rfc6902';
 import { publishVersion } from '../lib/cli/publish.ts';
 import { runRollout } from '../lib/cli/rollout.ts';
 import { configFromEnv } from '../lib/config/from-env.ts';
+import { WriteConflict } from '../lib/config/source.ts';
+import { parseSourceUri } from '../lib/config/source-uri.ts';
+import { createStores, storeSettingsFromEnv } from '../lib/config/stores.ts';
 import { createHandler, type RequestRecord } from '../lib/http/handle.ts';
 import { requestLogLine } from '../lib/observe/request-log.ts';
 import { versionIdOf } from '../lib/rollout/content.ts';
@@ -377,6 +380,31 @@ describe('rollouts: one document, each cluster its bundle version', () => {
       }
     } finally {
       stores.sm.mode = 'up';
+    }
+  });
+
+  it('a command writes only over the version it read: a concurrent write is a conflict (GCS, Secrets Manager, files)', async () => {
+    const writer = createStores(storeSettingsFromEnv(stores.env));
+    for (const uri of [
+      'gs://outrigger/conflict/rollout.yaml',
+      'secretsmanager://conflict/rollout',
+      join(work, 'rollout.yaml'),
+    ]) {
+      const ref = parseSourceUri(uri);
+      const first = await writer.write(ref, 'kind: Rollout\ndefault: /a.yaml\n', null);
+      await assert.rejects(
+        writer.write(ref, 'kind: Rollout\ndefault: /b.yaml\n', null),
+        WriteConflict,
+        `${uri}: exists`,
+      );
+      const second = await writer.write(ref, 'kind: Rollout\ndefault: /b.yaml\n', first);
+      await assert.rejects(
+        writer.write(ref, 'kind: Rollout\ndefault: /c.yaml\n', first),
+        WriteConflict,
+        `${uri}: stale`,
+      );
+      const read = await writer.source(ref).fetch(undefined);
+      assert.ok(read !== 'unchanged' && read.version === second && read.text?.includes('/b.yaml'), uri);
     }
   });
 });
