@@ -84,7 +84,7 @@ describe('hardening against hostile input', () => {
         annotations: {
           'sidecar.istio.io/userVolume': JSON.stringify({ extra: { emptyDir: {}, $patch: 'delete' } }),
           'sidecar.istio.io/userVolumeMount': JSON.stringify({
-            extra: { mountPath: '/var/run/secrets/tokens', $patch: 'delete' },
+            extra: { mountPath: '/data/extra', $patch: 'delete' },
           }),
         },
       }),
