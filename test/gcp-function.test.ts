@@ -172,7 +172,7 @@ prev=""; for a in "$@"; do [[ $prev == --source ]] && ls "$a" >> ${calls}; prev=
       );
       assert.match(
         log,
-        /gcloud storage buckets add-iam-policy-binding gs:\/\/acme-config .*--role roles\/storage\.objectViewer --condition \^;\^expression=resource\.name == 'projects\/_\/buckets\/acme-config\/objects\/outrigger\/bundle\.yaml';/,
+        /gcloud storage buckets add-iam-policy-binding gs:\/\/acme-config .*--role roles\/storage\.objectViewer --condition \^;\^expression=resource\.name == 'projects\/_\/buckets\/acme-config\/objects\/outrigger\/bundle\.yaml' \|\| resource\.name\.startsWith\('projects\/_\/buckets\/acme-config\/objects\/outrigger\/bundle\.'\);/,
       );
     } finally {
       rmSync(bin, { recursive: true, force: true });

@@ -30,7 +30,8 @@ before(async () => {
       'eu-west-1',
       `--param=authKeys=${AUTH_KEYS}`,
       '--param=configBucket=acme-injector-config',
-      '--param=configKey=clusters/bundle.yaml',
+      '--param=configKey=clusters/rollout.yaml',
+      '--param=configVersionsPrefix=clusters/bundle.',
       '--param=configSecretName=acme/outrigger',
     ],
     {
@@ -90,7 +91,7 @@ describe('serverless package (serverless.yml → CloudFormation, offline)', () =
     assert.deepEqual(routes, ['GET /healthz', 'POST /inject', 'POST /inject/{proxy+}']);
   });
 
-  it('IAM: GetSecretValue on the one secret and GetObject on the one object, nothing wider', () => {
+  it('IAM: GetSecretValue on the one secret, GetObject on the one object and its bundle versions, nothing wider', () => {
     const [role] = ofType('AWS::IAM::Role');
     const policies = role?.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[];
     const statements = policies.flatMap((p) => p.PolicyDocument.Statement);
@@ -113,10 +114,13 @@ describe('serverless package (serverless.yml → CloudFormation, offline)', () =
     assert.deepEqual([object?.Action].flat(), ['s3:GetObject']);
     assert.equal(
       resource(object as Statement),
-      JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::acme-injector-config/clusters/bundle.yaml' }),
+      JSON.stringify([
+        { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::acme-injector-config/clusters/rollout.yaml' },
+        // The versions a rollout document names: one prefix, no other object of the bucket.
+        { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::acme-injector-config/clusters/bundle.*' },
+      ]),
     );
-    for (const s of [...about('secretsmanager'), ...about('s3')])
-      assert.ok(!resource(s).includes('*'), resource(s));
+    assert.ok(!resource(secret as Statement).includes('*'), resource(secret as Statement));
   });
 
   it('the zip holds the bundle, its chunks and the package.json that makes it ESM, nothing else', () => {

@@ -11,8 +11,10 @@
 # AUTH_KEYS_SECRET  Secret Manager secret holding OUTRIGGER_AUTH_KEYS ({"<cluster>":"sha256:<hex>"}); required
 #                   unless AUTH=off
 # AUTH              on (default) or off
-# CONFIG            OUTRIGGER_CONFIG; gs://bucket/object for a bundle in Cloud Storage. Empty: the embedded
-#                   default profile.
+# CONFIG            OUTRIGGER_CONFIG; gs://bucket/object for a bundle (or a rollout document) in Cloud
+#                   Storage. Empty: the embedded default profile.
+# VERSIONS_PREFIX   object-name prefix of the bundle versions a rollout document names; default
+#                   <CONFIG's folder>/bundle.
 # CONFIG_SECRET     instead of CONFIG: a Secret Manager secret holding the bundle, mounted as a file
 # MIN_INSTANCES     default 0; 1 keeps one instance warm (no cold start on the first pod, billed idle)
 # MAX_INSTANCES     default 20
@@ -60,11 +62,15 @@ if [[ ${CONFIG:-} == gs://* ]]; then
   bucket=${CONFIG#gs://}
   object=${bucket#*/}
   bucket=${bucket%%/*}
-  # One object, not the bucket: an IAM condition on the object's resource name (conditions need uniform
-  # bucket-level access). `^;^` makes `;` the separator, as object names may hold commas.
+  # One object and the bundle versions beside it (what a rollout document there names: publish writes
+  # <dir>/bundle.<id>.yaml), not the bucket: an IAM condition on the objects' resource names (conditions
+  # need uniform bucket-level access). `^;^` makes `;` the separator, as object names may hold commas.
+  dir=$([[ $object == */* ]] && echo "${object%/*}/" || echo "")
+  versions=${VERSIONS_PREFIX:-${dir}bundle.}
+  objects="projects/_/buckets/${bucket}/objects"
   gcloud storage buckets add-iam-policy-binding "gs://$bucket" \
     --member "$member" --role roles/storage.objectViewer \
-    --condition "^;^expression=resource.name == 'projects/_/buckets/${bucket}/objects/${object}';title=outrigger-config-read"
+    --condition "^;^expression=resource.name == '${objects}/${object}' || resource.name.startsWith('${objects}/${versions}');title=outrigger-config-read"
 fi
 
 # JSON values hold commas, which --set-env-vars would split; a YAML file does not.

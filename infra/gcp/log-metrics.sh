@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Log-based metrics from the function's one JSON line per request (README "Observability"):
-#   outrigger_requests  counter, labels cluster and decision (injected, skipped, failed, rejected)
+#   outrigger_requests  counter, labels cluster, decision (injected, skipped, failed, rejected) and
+#                       configVersion (the bundle version a rollout document gave; empty without one)
 #   outrigger_duration  distribution of durationMs, same labels
 #   PROJECT=my-project NAME=outrigger infra/gcp/log-metrics.sh
 set -euo pipefail
@@ -22,9 +23,11 @@ metricDescriptor:
   labels:
     - key: cluster
     - key: decision
+    - key: configVersion
 labelExtractors:
   cluster: EXTRACT(labels.cluster)
   decision: EXTRACT(labels.decision)
+  configVersion: EXTRACT(labels.configVersion)
 YAML
 
 cat >"$work/duration.yaml" <<YAML
