@@ -6,6 +6,7 @@ import { secretHash } from '../lib/auth/secret-hash.ts';
 import { bundleDocument, parseBundleFormat } from '../lib/cli/bundle.ts';
 import { checkInject } from '../lib/cli/check-inject.ts';
 import { configFromFlags } from '../lib/cli/config-flags.ts';
+import { importIstio, writeBundleDirectory } from '../lib/cli/import.ts';
 import { configForRevision } from '../lib/config/cluster-configs.ts';
 import { kubeInject } from '../lib/cli/kube-inject.ts';
 import { publishVersion } from '../lib/cli/publish.ts';
@@ -34,6 +35,8 @@ commands:
       [--revision R]... [--tag NAME=R]... [--failure-policy Fail|Ignore] [--timeout 10] [--reinvocation IfNeeded|Never]
       [--namespace-mode label|all] [--ca-bundle FILE] [--name NAME]
   auth-hash --cluster ID   read a cluster's secret on standard input, print its hash for OUTRIGGER_AUTH_KEYS
+  import -f CM.yaml -o DIR  a running Istio's istio-sidecar-injector ConfigMap (kubectl get -o yaml) as a bundle DIR
+      [--mesh ISTIO-CM.yaml] [--profile istio-1.30] [--allow-custom]
 `;
 
 const CONFIG_OPTIONS = {
@@ -167,6 +170,42 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'rollout': {
       process.stdout.write(await runRollout(parseRolloutArgs(rest), process.env));
+      return 0;
+    }
+    case 'import': {
+      const { values: f } = parseArgs({
+        args: rest,
+        options: {
+          filename: { type: 'string', short: 'f' },
+          mesh: { type: 'string' },
+          output: { type: 'string', short: 'o' },
+          profile: { type: 'string' },
+          'allow-custom': { type: 'boolean', default: false },
+        },
+      });
+      if (!f.filename)
+        throw new Error(
+          'import: -f CONFIGMAP.yaml is required (kubectl get configmap istio-sidecar-injector -n istio-system -o yaml)',
+        );
+      if (!f.output) throw new Error('import: -o DIR is required (the bundle directory to write)');
+      const result = importIstio({
+        injectorConfigMap: readInput(f.filename),
+        meshConfigMap: f.mesh === undefined ? undefined : readFileSync(f.mesh, 'utf8'),
+        profile: f.profile,
+        allowCustom: f['allow-custom'],
+      });
+      for (const line of result.report) process.stdout.write(`${line}\n`);
+      if (result.problems.length && !f['allow-custom']) {
+        for (const p of result.problems) process.stderr.write(`error: ${p}\n`);
+        process.stderr.write(
+          `nothing written to ${f.output}: port the templates above, or run with --allow-custom to import the rest\n`,
+        );
+        return 1;
+      }
+      for (const p of result.problems) process.stderr.write(`warning: ${p}\n`);
+      process.stdout.write(
+        `wrote ${writeBundleDirectory(f.output, result.files).join(', ')} to ${f.output}\n`,
+      );
       return 0;
     }
     case undefined:

@@ -36,5 +36,12 @@ export function defaultBundleJson(dir = PROFILES_DIR): string {
     ]),
   );
   if (!Object.hasOwn(profiles, name)) throw new Error(`${dir}/profiles.yaml: default ${name} is no profile`);
-  return `${JSON.stringify({ default: name, profiles }, null, 1)}\n`;
+  // The hashes of each release's stock Go templates, by which `outrigger import` recognises them.
+  const stock = Object.fromEntries(
+    profileDirectories(dir).map((p) => [
+      p,
+      yaml.load(readFileSync(join(dir, p, 'stock-templates.yaml'), 'utf8')),
+    ]),
+  );
+  return `${JSON.stringify({ default: name, profiles, stock }, null, 1)}\n`;
 }

@@ -31,3 +31,17 @@ export function profileBundle(name: string): Bundle {
 export function isProfileRoot(bundle: Bundle): boolean {
   return PROFILES.get(bundle.profile) === bundle;
 }
+
+/** A release's stock Go templates, as `outrigger import` recognises them (infra/istio/<name>/stock-templates.yaml). */
+export interface StockTemplates {
+  profile: string;
+  /** The Istio release (`1.30.3`, `master`). */
+  release: string;
+  /** Template name → templateHash (lib/profile/stock.ts) of its stock text. */
+  templates: Record<string, string>;
+}
+
+export function stockTemplates(): StockTemplates[] {
+  const stock = (embedded as { stock?: Record<string, Omit<StockTemplates, 'profile'>> }).stock ?? {};
+  return PROFILE_NAMES.map((profile) => ({ profile, release: '', templates: {}, ...stock[profile] }));
+}

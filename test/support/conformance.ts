@@ -3,7 +3,8 @@ import yaml from 'js-yaml';
 import { layerBundles, type PartialBundle } from '../../lib/config/bundle.ts';
 import { compileBundle, type InjectorConfig } from '../../lib/config/compile.ts';
 import { DEFAULT_BUNDLE } from '../../lib/config/default.ts';
-import { isObject, type Json, type JsonObject } from '../../lib/json.ts';
+import { deepMerge, isObject, type Json, type JsonObject } from '../../lib/json.ts';
+import { chartTemplateFiles } from '../../lib/profile/stock.ts';
 import { CASES } from './reviews.ts';
 
 /** One of Istio's golden cases with the settings INDEX.md gives for it. */
@@ -252,4 +253,76 @@ export function caseLayer(c: ReleaseCase): PartialBundle {
     layer = { ...layer, ...found[1] };
   }
   return layer;
+}
+
+/**
+ * The `istio-sidecar-injector` ConfigMap that a release's chart renders (its
+ * istiod-injector-configmap template over defaults/values.json and defaults/templates), as `kubectl get
+ * configmap -o yaml` prints it. `values` lays over the defaults; `templates` are user templates (the
+ * chart's `sidecarInjectorWebhook.templates`): appended, or replacing a stock one of the same name.
+ */
+export function injectorConfigMap(
+  release: Release,
+  opts: {
+    values?: JsonObject;
+    templates?: Record<string, string>;
+    edit?: (name: string, text: string) => string;
+  } = {},
+): string {
+  const { values: defaults } = releaseDefaults(release);
+  const values = deepMerge(defaults, opts.values ?? {}) as JsonObject;
+  const chart = releaseFile(release, 'defaults/templates/istiod-injector-configmap.helm.yaml');
+  const block = (text: string, indent: number) =>
+    text
+      .trim()
+      .split('\n')
+      .map((l) => (l === '' ? '' : ' '.repeat(indent) + l))
+      .join('\n');
+  const webhook = (values.sidecarInjectorWebhook ?? {}) as JsonObject;
+  const user = { ...opts.templates };
+  const lines = [
+    '# defaultTemplates defines the default template to use for pods that do not explicitly specify a template',
+    'defaultTemplates: [sidecar]',
+    `policy: ${String(((values.global as JsonObject).proxy as JsonObject).autoInject)}`,
+    'alwaysInjectSelector:',
+    block(yaml.dump(webhook.alwaysInjectSelector ?? []), 2),
+    'neverInjectSelector:',
+    block(yaml.dump(webhook.neverInjectSelector ?? []), 2),
+    'injectedAnnotations:',
+    `template: "{{ Template_Version_And_Istio_Version_Mismatched_Check_Installation }}"`,
+    'templates:',
+  ];
+  for (const [name, file] of Object.entries(chartTemplateFiles(chart))) {
+    if (Object.hasOwn(user, name)) continue;
+    const text = releaseFile(release, `defaults/templates/${file}`);
+    lines.push(`  ${name}: |`, block(opts.edit ? opts.edit(name, text) : text, 4));
+  }
+  if (Object.keys(user).length) lines.push(block(yaml.dump(user, { lineWidth: -1 }), 2));
+  return yaml.dump(
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: `istio-sidecar-injector${values.revision ? `-${String(values.revision)}` : ''}`,
+        namespace: 'istio-system',
+        labels: { 'istio.io/rev': String(values.revision || 'default'), release: 'istio' },
+      },
+      data: { values: JSON.stringify(values, null, 2), config: lines.join('\n') },
+    },
+    { lineWidth: -1 },
+  );
+}
+
+/** The `istio` ConfigMap (key `mesh`) of a release, with `mesh` laid over its defaults. */
+export function meshConfigMap(release: Release, mesh: JsonObject = {}): string {
+  const merged = deepMerge(releaseDefaults(release).mesh, mesh);
+  return yaml.dump(
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'istio', namespace: 'istio-system' },
+      data: { mesh: yaml.dump(merged), meshNetworks: 'networks: {}' },
+    },
+    { lineWidth: -1 },
+  );
 }
