@@ -4,8 +4,6 @@
 //
 // Expectations, by kind:
 //   http      our plain-text HTTP answer: status and exact text (or a precise regex)
-//   framework functions-framework answered before our code ran (express error page): status, and no
-//             stack trace or file path in the body
 //   refused   HTTP 200, AdmissionReview with allowed: false and exactly this message (or regex), in the
 //             request's version (v1beta1 when unreadable) and with its uid ("" when unreadable)
 //   unchanged HTTP 200, allowed: true, no patch
@@ -26,7 +24,6 @@ export type Platform = 'gcp' | 'aws';
 
 export type Expected =
   | { kind: 'http'; status: number; text: string | RegExp | ((body: Buffer) => string) }
-  | { kind: 'framework'; status: number }
   | { kind: 'refused'; message: string | RegExp; apiVersion?: string; uid?: string }
   | { kind: 'unchanged'; apiVersion?: string }
   | {
@@ -162,7 +159,6 @@ export const BAD_INPUTS: BadInput[] = [
     what: '4 KiB of random bytes as application/json',
     request: post(seededBytes(4096, 1)),
     expect: { kind: 'refused', message: notJson, apiVersion: V1BETA1, uid: '' },
-    gcp: { kind: 'framework', status: 400 },
   },
   {
     id: 'truncated-json',
@@ -172,7 +168,6 @@ export const BAD_INPUTS: BadInput[] = [
       return post(text.slice(0, Math.floor(text.length * 0.6)))();
     }),
     expect: { kind: 'refused', message: notJson, apiVersion: V1BETA1, uid: '' },
-    gcp: { kind: 'framework', status: 400 },
   },
   {
     id: 'empty-body',
@@ -185,21 +180,18 @@ export const BAD_INPUTS: BadInput[] = [
     what: 'a JSON string',
     request: post('"AdmissionReview"'),
     expect: { kind: 'refused', message: notObject, apiVersion: V1BETA1, uid: '' },
-    gcp: { kind: 'framework', status: 400 },
   },
   {
     id: 'json-null',
     what: 'JSON null',
     request: post('null'),
     expect: { kind: 'refused', message: notObject, apiVersion: V1BETA1, uid: '' },
-    gcp: { kind: 'framework', status: 400 },
   },
   {
     id: 'json-number',
     what: 'a JSON number',
     request: post('42'),
     expect: { kind: 'refused', message: notObject, apiVersion: V1BETA1, uid: '' },
-    gcp: { kind: 'framework', status: 400 },
   },
   {
     id: 'json-array',
@@ -215,7 +207,6 @@ export const BAD_INPUTS: BadInput[] = [
     ),
     // RFC 8259 lets a parser either reject or ignore a BOM: body-parser ignores it, JSON.parse rejects it.
     expect: { kind: 'refused', message: notJson, apiVersion: V1BETA1, uid: '' },
-    gcp: { kind: 'injected', validPod: true },
   },
 
   // --- content types ------------------------------------------------------------------------------
@@ -252,7 +243,6 @@ export const BAD_INPUTS: BadInput[] = [
       status: 415,
       text: 'invalid Content-Type "application/json; charset=latin1", want "application/json"\n',
     },
-    gcp: { kind: 'framework', status: 415 },
   },
   {
     id: 'ct-case',
@@ -281,7 +271,6 @@ export const BAD_INPUTS: BadInput[] = [
       status: 413,
       text: (body) => `request body is ${body.length} bytes; the limit is ${LIMIT}\n`,
     },
-    gcp: { kind: 'framework', status: 400 },
   },
   {
     id: 'body-exactly-6MiB',
@@ -458,7 +447,6 @@ export const BAD_INPUTS: BadInput[] = [
     what: 'POST /inject/cluster/%E0%A4%A/net/n (a malformed percent escape)',
     request: post(JSON.stringify(review(hello())), JSON_CT, '/inject/cluster/%E0%A4%A/net/n'),
     expect: { kind: 'injected', validPod: true },
-    gcp: { kind: 'framework', status: 400 },
   },
 
   // --- the AdmissionReview envelope ---------------------------------------------------------------
