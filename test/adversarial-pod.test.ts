@@ -200,6 +200,28 @@ describe('attacks through pod fields, dist/server.js at --max-old-space-size=200
 });
 
 describe('the time budget of a review', () => {
+  it('dist/server.js refuses a pod that outlives OUTRIGGER_REVIEW_BUDGET_MS, and serves the next one', async () => {
+    const tight = await startAttacked('server', { OUTRIGGER_REVIEW_BUDGET_MS: '100' });
+    try {
+      // Warm: a first review compiles the templates, which a budget this tight is not meant to cover.
+      await tight.assertStillServes();
+      const pod = deploymentPod('heavy') as Pod;
+      pod.spec.containers = Array.from({ length: 80_000 }, (_, i) => ({ name: `c${i}`, image: 'x' }));
+      const res = await httpRequest(`${tight.url}${tight.injectPath(C1)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(review(pod, { uid: 'heavy' })),
+        timeoutMs: 10_000,
+      });
+      const response = JSON.parse(res.text).response;
+      assert.equal(response.allowed, false);
+      assert.match(response.status.message, /^injection ran out of its time budget of 100 ms \(.+\)/);
+      await tight.assertStillServes();
+    } finally {
+      await tight.stop();
+    }
+  });
+
   it('a review whose injection outlives its budget is refused naming the stage, never half-answered', async () => {
     const config = compileBundle(DEFAULT_BUNDLE, 'test');
     let t = 0;

@@ -1,5 +1,6 @@
 import { authFromEnv } from '../auth/from-env.ts';
 import { configFromEnv, onConfigErrorFromEnv } from '../config/from-env.ts';
+import { DEFAULT_REVIEW_BUDGET_MS } from '../inject/budget.ts';
 import { type MetricsFormat, requestLogLine, startupLogLine } from '../observe/request-log.ts';
 import { createHandler, type WebhookHandler } from './handle.ts';
 
@@ -12,7 +13,8 @@ export interface FunctionRuntime {
 /**
  * The webhook as both functions run it, configured from the environment: the config source
  * (lib/config/from-env.ts), OUTRIGGER_REVISION (the `istio.io/rev` this deployment serves), caller
- * authentication (OUTRIGGER_AUTH, OUTRIGGER_AUTH_KEYS) and one log line per request. Called once at
+ * authentication (OUTRIGGER_AUTH, OUTRIGGER_AUTH_KEYS), the time a review may take
+ * (OUTRIGGER_REVIEW_BUDGET_MS) and one log line per request. Called once at
  * module load; a bad setting throws there, so the deployment fails instead of each request.
  */
 export function handlerFromEnv(
@@ -27,7 +29,17 @@ export function handlerFromEnv(
     revision: env.OUTRIGGER_REVISION ?? '',
     config: configFromEnv(env),
     onConfigUnavailable: onConfigErrorFromEnv(env),
+    budgetMs: reviewBudgetFromEnv(env),
     authorize: auth.authorize,
     onRequest: (record) => write(requestLogLine(record, runtime.metrics)),
   });
+}
+
+/** OUTRIGGER_REVIEW_BUDGET_MS: milliseconds one review may take before the pod is refused. */
+function reviewBudgetFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env.OUTRIGGER_REVIEW_BUDGET_MS;
+  if (raw === undefined || raw === '') return DEFAULT_REVIEW_BUDGET_MS;
+  const ms = Number(raw);
+  if (!(ms > 0)) throw new Error(`OUTRIGGER_REVIEW_BUDGET_MS must be milliseconds above 0, not "${raw}"`);
+  return ms;
 }
