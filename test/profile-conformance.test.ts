@@ -34,14 +34,17 @@ import { review } from './support/reviews.ts';
  */
 
 interface Tally {
+  /** Comparisons made (a case is compared on each of its paths). */
   run: number;
   equal: number;
   different: string[];
+  /** Per case: whether every path was equal. */
+  cases: Map<string, boolean>;
 }
 const tally = new Map<string, Tally>();
 const count = (release: Release) => {
   let t = tally.get(release.profile);
-  if (!t) tally.set(release.profile, (t = { run: 0, equal: 0, different: [] }));
+  if (!t) tally.set(release.profile, (t = { run: 0, equal: 0, different: [], cases: new Map() }));
   return t;
 };
 
@@ -202,10 +205,12 @@ function check(release: Release, c: ReleaseCase, what: 'kube-inject' | 'webhook'
     const after = firstDifference(known.adjust(got), known.adjust(want));
     assert.equal(after, undefined, `${key} ${what} differs beyond the documented difference: ${after}`);
     t.different.push(`${c.name} (${what}): ${known.reason}`);
+    t.cases.set(c.name, false);
     return;
   }
   assert.equal(diff, undefined, `${key} ${what}: ${diff}`);
   t.equal++;
+  if (!t.cases.has(c.name)) t.cases.set(c.name, true);
 }
 
 for (const release of RELEASES.filter((r) => !process.env.RELEASE || r.dir === process.env.RELEASE)) {
@@ -269,8 +274,10 @@ for (const release of RELEASES.filter((r) => !process.env.RELEASE || r.dir === p
 
 after(() => {
   for (const [profile, t] of tally) {
+    const equal = [...t.cases.values()].filter(Boolean).length;
     process.stdout.write(
-      `# ${profile}: ${t.run} comparisons, ${t.equal} equal, ${t.different.length} knowingly different\n`,
+      `# ${profile}: ${t.cases.size} cases run, ${equal} equal, ${t.cases.size - equal} knowingly different` +
+        ` (${t.run} comparisons through kube-inject and the webhook: ${t.equal} equal, ${t.different.length} knowingly different)\n`,
     );
     for (const d of t.different) process.stdout.write(`#   ${d}\n`);
   }
