@@ -1,143 +1,157 @@
-// In-process measurements: the core (decode → policy → render → merge → finish → patch) per pod, the
-// Lambda handler per event, and their JSON baselines, all on pre-built distinct inputs.
+// In-process measurements: the webhook per review against the JSON round trip (JSON.parse +
+// JSON.stringify) of the same AdmissionReview, in alternating batches over the same inputs.
 //
-// The core is timed through createHandler (lib/http/handle.ts) with the body already parsed, as the GCP
-// function calls it: that is handleReview plus whatever the functions compose around it (the result
-// cache), minus logging and the platform. So the replica figure sees the cache the functions use.
+// Two subjects, each in a process of its own (bench/in-process-child.ts):
+//   dist: dist/aws.js's handler, called as the Lambda runtime calls it with a Function URL event (the
+//         event already parsed, as the runtime hands it over); what ships.
+//   lib:  createHandler (lib/http/handle.ts) from the sources with the raw body, as the node:http front
+//         calls it; the same core, for information, with the template renderer's counts.
 import { loadLocalConfig } from '../../lib/config/static-config.ts';
 import { createHandler } from '../../lib/http/handle.ts';
-import {
-  distinctHelloBodies,
-  envHeavyReview,
-  helloReview,
-  replicaBodies,
-} from '../../test/support/pod-variants.ts';
+import { functionUrlEvent } from '../../test/deploy/aws-events.ts';
+import { envHeavyReview, helloReview, replicaBodies } from '../../test/support/pod-variants.ts';
+import { type Paired, alternate } from './stats.ts';
 
-export interface Timing {
-  /** Median over batches of the mean time per operation, in microseconds. */
-  us: number;
-  /** Operations timed (warm-up excluded). */
-  ops: number;
+/** A subject: called with Input.arg, answers the AdmissionReview text of its response. */
+export type Subject = (arg: unknown) => Promise<string>;
+
+export interface SubjectKind {
+  /** Turns an AdmissionReview text into what the subject is called with. */
+  arg: (review: string) => unknown;
+  run: Subject;
 }
 
-/** A review as the core takes it: the bytes and their parse (as functions-framework hands both over). */
-export interface CoreInput {
-  raw: Buffer;
-  parsed: unknown;
+export type LambdaHandler = (event: unknown) => Promise<{ statusCode: number; body: string }>;
+
+/** dist/aws.js's handler (or any Lambda handler) on Function URL events posting to /inject. */
+export function lambdaSubject(handler: LambdaHandler): SubjectKind {
+  return {
+    // Parsed from its text, as the runtime delivers it: no object shared with the input review.
+    arg: (review) => JSON.parse(JSON.stringify(functionUrlEvent({ path: '/inject', body: review }))),
+    run: async (event) => {
+      const out = await handler(event);
+      return out.statusCode === 200 ? out.body : `HTTP ${out.statusCode}: ${out.body}`;
+    },
+  };
 }
 
-export function coreInput(text: string): CoreInput {
-  return { raw: Buffer.from(text), parsed: JSON.parse(text) };
-}
-
-/** The core as the functions compose it, with the embedded default config and no logging. */
-export function coreHandler(): (input: CoreInput) => Promise<unknown> {
+/** The core from lib/, with the embedded default config, no auth and no logging. */
+export function libSubject(): SubjectKind {
   const config = loadLocalConfig([]);
   const handle = createHandler({ revision: '', config: async () => config });
-  return async (input) => {
-    const out = await handle({
+  return {
+    arg: (review) => ({
       method: 'POST',
       path: '/inject',
       headers: { 'content-type': 'application/json' },
-      body: input.raw,
-      parsedBody: input.parsed,
-    });
-    return out.body;
+      body: Buffer.from(review),
+    }),
+    run: async (req) => (await handle(req as Parameters<typeof handle>[0])).body,
   };
 }
 
-/** Checks a core answer (the response body) really injected. */
-function assertCoreInjected(body: unknown, what: string): void {
-  assertInjected(JSON.parse(body as string), what);
-}
-
-/**
- * Times `fn` over `inputs` (each input used once), after `warmup` calls on the first inputs; batches of
- * `batch` calls until `minMs` have passed or the inputs run out. Reports the median batch.
- */
-export async function timeEach<T>(
-  inputs: T[],
-  fn: (input: T) => unknown,
-  opts: { warmup: number; batch: number; minMs: number },
-): Promise<Timing> {
-  let i = 0;
-  for (; i < Math.min(opts.warmup, inputs.length); i++) await fn(inputs[i] as T);
-  const perOp: number[] = [];
-  const start = performance.now();
-  let ops = 0;
-  while (i < inputs.length && (performance.now() - start < opts.minMs || perOp.length < 3)) {
-    const end = Math.min(i + opts.batch, inputs.length);
-    const t0 = performance.now();
-    for (let j = i; j < end; j++) await fn(inputs[j] as T);
-    perOp.push(((performance.now() - t0) * 1000) / (end - i));
-    ops += end - i;
-    i = end;
+/** Throws unless `answer` is an AdmissionReview that allows the pod with a patch. */
+export function assertInjected(answer: string, what: string): void {
+  let r: { response?: { allowed?: boolean; patch?: string; status?: { message?: string } } };
+  try {
+    r = JSON.parse(answer);
+  } catch {
+    throw new Error(`${what}: not an AdmissionReview: ${answer.slice(0, 300)}`);
   }
-  perOp.sort((a, b) => a - b);
-  return { us: perOp[Math.floor(perOp.length / 2)] ?? Number.NaN, ops };
-}
-
-function parseStringify(bodies: string[]): (i: number) => void {
-  return (i) => {
-    JSON.stringify(JSON.parse(bodies[i] as string));
-  };
-}
-
-/** Checks a review answer really injected (so no error path is being timed). */
-export function assertInjected(review: unknown, what: string): void {
-  const r = review as { response?: { allowed?: boolean; patch?: string; status?: { message?: string } } };
   if (r.response?.allowed !== true || !r.response.patch) {
     throw new Error(`${what} did not inject: ${JSON.stringify(r.response).slice(0, 300)}`);
   }
 }
 
-export interface CoreFigures {
-  hello: Timing;
-  helloJson: Timing;
-  env2000: Timing;
-  env2000Json: Timing;
-  replicas: Timing;
+export interface Shape {
+  warmup: number;
+  batch: number;
+  rounds: number;
+}
+
+/**
+ * Microseconds per review of the subject and of the baseline, paired by round: round r takes the next
+ * `batch` reviews through the subject (each review once) and the same reviews through JSON.parse +
+ * JSON.stringify, in alternating order. The subject's arguments are made just before its batch (as a
+ * runtime parses an event just before calling the handler), and its answers are checked after it.
+ */
+export async function measurePaired(
+  reviews: string[],
+  kind: SubjectKind,
+  shape: Shape,
+  what: string,
+): Promise<Paired> {
+  const need = shape.warmup + shape.batch * shape.rounds;
+  if (reviews.length < need) throw new Error(`${what}: ${reviews.length} reviews for ${need} requests`);
+  const check = (answers: string[], from: number) =>
+    answers.forEach((a, i) => assertInjected(a, `${what}, request ${from + i}`));
+  const warm: string[] = [];
+  for (const review of reviews.slice(0, shape.warmup)) {
+    warm.push(await kind.run(kind.arg(review)));
+    JSON.stringify(JSON.parse(review));
+  }
+  check(warm, 0);
+  let sink = 0;
+  const paired = await alternate(shape.rounds, async (which, r) => {
+    const from = shape.warmup + r * shape.batch;
+    const batch = reviews.slice(from, from + shape.batch);
+    if (which === 'baseline') {
+      const t0 = performance.now();
+      for (const review of batch) sink += JSON.stringify(JSON.parse(review)).length;
+      return ((performance.now() - t0) * 1000) / batch.length;
+    }
+    const args = batch.map(kind.arg);
+    const answers: string[] = [];
+    const t0 = performance.now();
+    for (const arg of args) answers.push(await kind.run(arg));
+    const us = ((performance.now() - t0) * 1000) / batch.length;
+    check(answers, from);
+    return us;
+  });
+  if (sink === 0) throw new Error(`${what}: the baseline did nothing`);
+  return paired;
+}
+
+export interface InProcessFigures {
+  /** A distinct workload per review (no cache can help). */
+  distinct: Paired;
+  /** Replicas of one ReplicaSet: the same pod, distinct request uids. */
+  replicas: Paired;
+  /** Distinct pods whose container has 2000 env vars. */
+  env2000: Paired;
   reviewBytes: { hello: number; env2000: number };
 }
 
-export async function measureCore(quick: boolean): Promise<CoreFigures> {
-  const run = coreHandler();
-  assertCoreInjected(await run(coreInput(JSON.stringify(helloReview(999_999)))), 'core (hello)');
-
-  // Distinct hello pods; the first ones warm the JIT up.
-  const n = quick ? 1500 : 6000;
-  const helloBodies = distinctHelloBodies(n);
-  const helloObjects = helloBodies.map(coreInput);
-  const hello = await timeEach(helloObjects, run, { warmup: 300, batch: 100, minMs: quick ? 800 : 3000 });
-  const idx = helloBodies.map((_, i) => i);
-  const helloJson = await timeEach(idx, parseStringify(helloBodies), {
-    warmup: 300,
-    batch: 100,
-    minMs: 200,
-  });
-
-  // 1000 replicas of one ReplicaSet (after warming up on another ReplicaSet's replicas).
-  await timeEach(replicaBodies(200, 1).map(coreInput), run, { warmup: 200, batch: 1, minMs: 0 });
-  const replicaObjects = replicaBodies(1000, 2).map(coreInput);
-  const replicas = await timeEach(replicaObjects, run, { warmup: 0, batch: 100, minMs: 0 });
-
-  // Pods with 2000 env vars, distinct.
-  const envN = quick ? 16 : 60;
-  const envBodies = Array.from({ length: envN + 4 }, (_, i) => JSON.stringify(envHeavyReview(i)));
-  assertCoreInjected(await run(coreInput(envBodies[0] as string)), 'core (env2000)');
-  const envObjects = envBodies.map(coreInput);
-  const env2000 = await timeEach(envObjects, run, { warmup: 4, batch: 4, minMs: quick ? 300 : 1500 });
-  const env2000Json = await timeEach(
-    envBodies.map((_, i) => i),
-    parseStringify(envBodies),
-    { warmup: 4, batch: 4, minMs: 100 },
+/** The three in-process figures; `quick` takes fewer rounds. */
+export async function measureInProcess(kind: SubjectKind, quick: boolean): Promise<InProcessFigures> {
+  const hello: Shape = quick
+    ? { warmup: 300, batch: 100, rounds: 14 }
+    : { warmup: 500, batch: 200, rounds: 30 };
+  const helloBodies = Array.from({ length: hello.warmup + hello.batch * hello.rounds }, (_, i) =>
+    JSON.stringify(helloReview(i)),
   );
+  const distinct = await measurePaired(helloBodies, kind, hello, 'distinct workloads');
+
+  const rep: Shape = quick
+    ? { warmup: 200, batch: 100, rounds: 14 }
+    : { warmup: 200, batch: 200, rounds: 30 };
+  // A ReplicaSet of its own: its first replica is the one miss, in the warm-up.
+  const replicas = await measurePaired(
+    replicaBodies(rep.warmup + rep.batch * rep.rounds, 900_001),
+    kind,
+    rep,
+    'replicas of one workload',
+  );
+
+  const env: Shape = quick ? { warmup: 4, batch: 4, rounds: 8 } : { warmup: 6, batch: 4, rounds: 20 };
+  const envBodies = Array.from({ length: env.warmup + env.batch * env.rounds }, (_, i) =>
+    JSON.stringify(envHeavyReview(i)),
+  );
+  const env2000 = await measurePaired(envBodies, kind, env, 'pods with 2000 env vars');
   return {
-    hello,
-    helloJson,
-    env2000,
-    env2000Json,
+    distinct,
     replicas,
+    env2000,
     reviewBytes: {
       hello: Buffer.byteLength(helloBodies[0] as string),
       env2000: Buffer.byteLength(envBodies[0] as string),
@@ -145,82 +159,15 @@ export async function measureCore(quick: boolean): Promise<CoreFigures> {
   };
 }
 
-/** A Lambda Function URL (payload 2.0) event posting `body` to /inject. */
-export function functionUrlEvent(body: string, path = '/inject') {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: '',
-    headers: {
-      'content-type': 'application/json',
-      'content-length': String(Buffer.byteLength(body)),
-      host: 'abcdefg.lambda-url.us-east-1.on.aws',
-      'user-agent': 'kube-apiserver-admission',
-      accept: 'application/json, */*',
-    },
-    requestContext: {
-      accountId: 'anonymous',
-      apiId: 'abcdefg',
-      domainName: 'abcdefg.lambda-url.us-east-1.on.aws',
-      domainPrefix: 'abcdefg',
-      http: { method: 'POST', path, protocol: 'HTTP/1.1', sourceIp: '10.0.0.1', userAgent: 'kube-apiserver' },
-      requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
-      routeKey: '$default',
-      stage: '$default',
-      time: '21/Nov/2026:00:00:00 +0000',
-      timeEpoch: 1_795_219_200_000,
-    },
-    body,
-    isBase64Encoded: false,
-  };
-}
-
-export type LambdaHandler = (event: unknown) => Promise<{ statusCode: number; body: string }>;
-
-export interface LambdaFigures {
-  handler: Timing;
-  eventJson: Timing;
-  core: Timing;
-}
-
-/**
- * The Lambda handler in process (dist/aws.js) per event, against its baseline: JSON.parse of the event
- * text + JSON.stringify of the event (what the runtime does around a handler) plus the core on the same
- * distinct pods.
- */
-export async function measureLambda(handler: LambdaHandler, quick: boolean): Promise<LambdaFigures> {
-  const n = quick ? 1500 : 5000;
-  const bodies = distinctHelloBodies(n, 100_000);
-  const first = await handler(functionUrlEvent(bodies[0] as string));
-  if (first.statusCode !== 200) throw new Error(`lambda handler answered ${first.statusCode}: ${first.body}`);
-  assertInjected(JSON.parse(first.body), 'lambda handler');
-  const eventTexts = bodies.map((b) => JSON.stringify(functionUrlEvent(b)));
-  const events = eventTexts.map((t) => JSON.parse(t) as unknown);
-  const opts = { warmup: 300, batch: 100, minMs: quick ? 800 : 2500 };
-  const handlerTiming = await timeEach(events, handler, opts);
-  const eventJson = await timeEach(
-    eventTexts.map((_, i) => i),
-    (i) => JSON.stringify(JSON.parse(eventTexts[i] as string)),
-    { warmup: 300, batch: 100, minMs: 200 },
-  );
-  const core = await timeEach(bodies.map(coreInput), coreHandler(), opts);
-  return { handler: handlerTiming, eventJson, core };
-}
-
-/** Profiling loop: handleReview on distinct pods for `ms` milliseconds; returns the count. */
-export async function runCoreLoop(kind: 'hello' | 'env2000', ms: number): Promise<number> {
-  const run = coreHandler();
-  const make = (i: number) =>
-    coreInput(JSON.stringify(kind === 'hello' ? helloReview(i) : envHeavyReview(i)));
-  for (let i = 0; i < (kind === 'hello' ? 300 : 5); i++) await run(make(i));
+/** Profiling loop (bench/profile-core.ts): the lib core on distinct pods for `ms`; returns the count. */
+export async function runCoreLoop(pod: 'hello' | 'env2000', ms: number): Promise<number> {
+  const kind = libSubject();
+  const make = (i: number) => kind.arg(JSON.stringify(pod === 'hello' ? helloReview(i) : envHeavyReview(i)));
+  for (let i = 0; i < (pod === 'hello' ? 300 : 5); i++) await kind.run(make(i));
   // Distinct pods throughout (more than the result cache holds, and never repeated).
-  const pending = Array.from({ length: kind === 'hello' ? 8000 : 300 }, (_, i) => make(1000 + i));
+  const pending = Array.from({ length: pod === 'hello' ? 8000 : 300 }, (_, i) => make(1000 + i));
   const end = performance.now() + ms;
   let n = 0;
-  while (performance.now() < end && n < pending.length) {
-    await run(pending[n] as CoreInput);
-    n++;
-  }
+  while (performance.now() < end && n < pending.length) await kind.run(pending[n++]);
   return n;
 }

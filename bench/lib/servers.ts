@@ -1,6 +1,7 @@
-// Out-of-process measurements: throughput and latency under load (autocannon), cold start (spawn → first
-// good answer) and memory, for our function and its two floors, each a separate process on loopback.
+// Servers as separate processes on loopback, and load on them (autocannon): our entry points, their
+// floors, and the load comparison of dist/server.js with the plain node:http floor.
 import autocannon from 'autocannon';
+import { join } from 'node:path';
 import { httpRequest } from '../../test/support/http-request.ts';
 import {
   functionsFramework,
@@ -8,17 +9,22 @@ import {
   type SpawnOptions,
   spawnServer,
 } from '../../test/support/spawn-server.ts';
+import { median } from './stats.ts';
 
-/** ours: functions-framework on dist/gcp.js; server: dist/server.js on plain node:http (Cloud Run). */
+/**
+ * ours: functions-framework on dist/gcp.js; server: dist/server.js on plain node:http (Cloud Run);
+ * framework: functions-framework on a no-op function (bench/noop-function.js); http: the plain
+ * node:http floor (bench/http-floor.js). Ours and server run with OUTRIGGER_AUTH=off.
+ */
 export type ServerName = 'ours' | 'server' | 'framework' | 'http';
 
-/** How each server is started: ours is the built GCP bundle, auth off (another engineer's feature). */
-export function serverOptions(name: ServerName): SpawnOptions {
+/** How each server is started; `dist` is the folder of the bundles (a snapshot of dist/, or dist/). */
+export function serverOptions(name: ServerName, dist = 'dist'): SpawnOptions {
   switch (name) {
     case 'ours':
-      return functionsFramework('dist/gcp.js', { OUTRIGGER_AUTH: 'off' });
+      return functionsFramework(join(dist, 'gcp.js'), { OUTRIGGER_AUTH: 'off' });
     case 'server':
-      return { args: ['dist/server.js'], env: { OUTRIGGER_AUTH: 'off' } };
+      return { args: [join(dist, 'server.js')], env: { OUTRIGGER_AUTH: 'off' } };
     case 'framework':
       return functionsFramework('bench/noop-function.js');
     case 'http':
@@ -26,7 +32,11 @@ export function serverOptions(name: ServerName): SpawnOptions {
   }
 }
 
-/** Ready means: a POST of the review answers 200, and for ours, with a patch (a real injection). */
+export function injects(name: ServerName): boolean {
+  return name === 'ours' || name === 'server';
+}
+
+/** Ready means: a POST of the review answers 200, and for ours and server, with a patch. */
 function readyProbe(name: ServerName, body: string): (url: string) => Promise<boolean> {
   return async (url) => {
     const res = await httpRequest(`${url}/inject`, {
@@ -35,13 +45,16 @@ function readyProbe(name: ServerName, body: string): (url: string) => Promise<bo
       body,
       timeoutMs: 5000,
     });
-    const injects = name === 'ours' || name === 'server';
-    return res.status === 200 && (!injects || res.text.includes('"patch"'));
+    if (res.status !== 200) return false;
+    if (injects(name) && !res.text.includes('"patch"'))
+      throw new Error(`${name} answered without a patch: ${res.text.slice(0, 300)}`);
+    return true;
   };
 }
 
-export async function startServer(name: ServerName, body: string): Promise<ServerProcess> {
-  return spawnServer({ ...serverOptions(name), ready: readyProbe(name, body), pollMs: 5 });
+/** Starts a server; its `readyMs` is spawn → first good answer to `body`, polled every 5 ms. */
+export async function startServer(name: ServerName, body: string, dist = 'dist'): Promise<ServerProcess> {
+  return spawnServer({ ...serverOptions(name, dist), ready: readyProbe(name, body), pollMs: 5 });
 }
 
 export interface LoadResult {
@@ -49,32 +62,42 @@ export interface LoadResult {
   p50: number;
   p99: number;
   /**
-   * p99 without each connection's first response: autocannon opens its 50 connections at once, and a
-   * saturated server answers the first request of each new connection late (up to seconds).
+   * p99 without each connection's first response: autocannon opens its connections at once, and a
+   * saturated server answers the first request of each new connection late.
    */
   p99Steady: number;
   requests: number;
   errors: number;
   non2xx: number;
   timeouts: number;
+  /** 2xx answers shorter than `minAnswerBytes` (not an injection), when that was given. */
+  short: number;
   seconds: number;
 }
 
 /**
- * `seconds` of load at `connections` connections: POST /inject with `body`, or with each of `bodies` in
- * turn (distinct pods; autocannon builds each request, which costs the load generator a little).
+ * `seconds` of load at `connections` connections: POST /inject with `body`, with each of `bodies` in
+ * turn, or with `next()` for each request. With `minAnswerBytes`, answers shorter than that are counted
+ * (an injected answer carries its patch; a refusal or a pass-through is a few hundred bytes).
  */
 export async function runLoad(
   url: string,
-  body: string | string[],
+  body: string | string[] | (() => string),
   seconds: number,
   connections = 50,
+  opts: { minAnswerBytes?: number } = {},
 ): Promise<LoadResult> {
   const headers = { 'content-type': 'application/json' };
-  let next = 0;
-  const bodies = Array.isArray(body) ? body : undefined;
+  let i = 0;
+  const next =
+    typeof body === 'function'
+      ? body
+      : Array.isArray(body)
+        ? () => body[i++ % body.length] as string
+        : undefined;
   const seen = new WeakSet<object>();
   const steady: number[] = [];
+  let short = 0;
   const instance = autocannon({
     url: `${url}/inject`,
     method: 'POST',
@@ -82,20 +105,21 @@ export async function runLoad(
     connections,
     duration: seconds,
     timeout: 10,
-    ...(bodies
+    ...(next
       ? {
           requests: [
             {
               method: 'POST',
               path: '/inject',
               headers,
-              setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] as string }),
+              setupRequest: (req) => ({ ...req, body: next() }),
             },
           ],
         }
       : { body: body as string }),
   });
-  instance.on('response', (client, _status, _bytes, ms) => {
+  instance.on('response', (client, status, bytes, ms) => {
+    if (opts.minAnswerBytes && status >= 200 && status < 300 && bytes < opts.minAnswerBytes) short++;
     if (seen.has(client)) steady.push(ms);
     else seen.add(client);
   });
@@ -110,79 +134,88 @@ export async function runLoad(
     errors: r.errors,
     non2xx: r.non2xx,
     timeouts: r.timeouts,
+    short,
     seconds: r.duration,
   };
 }
 
-export interface LoadFigures {
-  /** The same review on every request (replicas of one workload, as far as a cache can tell). */
-  same: Record<ServerName, LoadResult>;
-  /** A distinct pod on every request (no cache can help); not run for the http floor. */
-  distinct: Record<Exclude<ServerName, 'http'>, LoadResult>;
-  /** Our server's RSS in KiB, idle after start and right after its load runs. */
+export interface ServerLoadFigures {
+  /** Medians over the rounds, and the median of the per-round ratios to the floor. */
+  rps: { server: number; floor: number; ratio: number };
+  p99: { server: number; floor: number; ratio: number };
+  p99Steady: { server: number; floor: number };
+  rounds: { server: LoadResult; floor: LoadResult }[];
+  /** dist/server.js's RSS in KiB: idle after start (one review answered), and after its last round. */
   rssKiB: { idle: number; afterLoad: number };
 }
 
 /**
- * Each server in turn: start, warm up, `seconds` of load at 50 connections with the same review, then
- * (all but the http floor) `seconds` with distinct pods, stop.
+ * dist/server.js against the http floor, both running throughout: a warm-up of each, then `rounds`
+ * rounds of `seconds` at `connections` connections on each, alternating which goes first. Every
+ * request is a distinct workload from `next` (one series for both, so the server never sees a pod
+ * twice). Throws on any error, non-2xx, timeout or (server) answer without a patch.
  */
-export async function measureLoad(
-  body: string,
-  distinctBodies: string[],
-  seconds: number,
-  warmSeconds: number,
-): Promise<LoadFigures> {
-  const same = {} as LoadFigures['same'];
-  const distinct = {} as LoadFigures['distinct'];
-  let rss = { idle: Number.NaN, afterLoad: Number.NaN };
-  for (const name of ['http', 'framework', 'ours', 'server'] as const) {
-    const server = await startServer(name, body);
-    try {
-      const idle = name === 'ours' ? server.rssKiB() : Number.NaN;
-      await runLoad(server.url, body, warmSeconds);
-      same[name] = await runLoad(server.url, body, seconds);
-      if (name !== 'http') distinct[name] = await runLoad(server.url, distinctBodies, seconds);
-      if (name === 'ours') rss = { idle, afterLoad: server.rssKiB() };
-      if (server.exitCode() !== null) throw new Error(`${name} server exited:\n${server.output()}`);
-    } finally {
-      await server.stop();
-    }
-  }
-  return { same, distinct, rssKiB: rss };
-}
-
-export interface ColdStart {
-  /** Median, min and max milliseconds from spawn to the first good answer. */
-  median: number;
-  min: number;
-  max: number;
-  runs: number[];
-}
-
-/** Cold starts of each server, interleaved so machine noise hits all of them alike. */
-export async function measureColdStarts(body: string, runs: number): Promise<Record<ServerName, ColdStart>> {
-  const times: Record<ServerName, number[]> = { ours: [], server: [], framework: [], http: [] };
-  for (let i = 0; i < runs; i++) {
-    for (const name of ['ours', 'server', 'http', 'framework'] as const) {
-      const server = await startServer(name, body);
-      times[name].push(server.readyMs);
-      await server.stop();
-    }
-  }
-  const summary = (t: number[]): ColdStart => {
-    const sorted = [...t].sort((a, b) => a - b);
-    return {
-      median: sorted[Math.floor(sorted.length / 2)] ?? Number.NaN,
-      min: sorted[0] ?? Number.NaN,
-      max: sorted[sorted.length - 1] ?? Number.NaN,
-      runs: t.map((x) => Math.round(x)),
+export async function measureServerLoad(
+  dist: string,
+  next: () => string,
+  opts: { seconds: number; rounds: number; warmSeconds: number; connections: number },
+): Promise<ServerLoadFigures> {
+  const probe = next();
+  const floor = await startServer('http', probe, dist);
+  let server: ServerProcess | undefined;
+  try {
+    server = await startServer('server', probe, dist);
+    const s = server;
+    const idle = s.rssKiB();
+    const answer = await httpRequest(`${s.url}/inject`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: next(),
+    });
+    const minAnswerBytes = Math.floor(answer.body.length / 2);
+    const load = async (which: 'server' | 'floor', seconds: number) => {
+      const target = which === 'server' ? s : floor;
+      const r = await runLoad(target.url, next, seconds, opts.connections, {
+        ...(which === 'server' && { minAnswerBytes }),
+      });
+      const bad = r.errors + r.non2xx + r.timeouts + r.short;
+      if (bad > 0 || target.exitCode() !== null) {
+        throw new Error(
+          `${which} under load: ${r.errors} errors, ${r.non2xx} non-2xx, ${r.timeouts} timeouts, ${r.short} answers without a patch` +
+            `${target.exitCode() !== null ? `, exited ${target.exitCode()}` : ''}\n${target.output().slice(-3000)}`,
+        );
+      }
+      return r;
     };
-  };
-  return {
-    ours: summary(times.ours),
-    server: summary(times.server),
-    framework: summary(times.framework),
-    http: summary(times.http),
-  };
+    await load('floor', opts.warmSeconds);
+    await load('server', opts.warmSeconds);
+    const rounds: ServerLoadFigures['rounds'] = [];
+    let afterLoad = Number.NaN;
+    for (let r = 0; r < opts.rounds; r++) {
+      let serverResult: LoadResult;
+      let floorResult: LoadResult;
+      if (r % 2 === 0) {
+        floorResult = await load('floor', opts.seconds);
+        serverResult = await load('server', opts.seconds);
+        afterLoad = s.rssKiB();
+      } else {
+        serverResult = await load('server', opts.seconds);
+        afterLoad = s.rssKiB();
+        floorResult = await load('floor', opts.seconds);
+      }
+      rounds.push({ server: serverResult, floor: floorResult });
+    }
+    const of = (k: 'rps' | 'p99' | 'p99Steady', w: 'server' | 'floor') => rounds.map((x) => x[w][k]);
+    const ratio = (k: 'rps' | 'p99') => median(rounds.map((x) => x.server[k] / x.floor[k]));
+    return {
+      rps: { server: median(of('rps', 'server')), floor: median(of('rps', 'floor')), ratio: ratio('rps') },
+      p99: { server: median(of('p99', 'server')), floor: median(of('p99', 'floor')), ratio: ratio('p99') },
+      p99Steady: { server: median(of('p99Steady', 'server')), floor: median(of('p99Steady', 'floor')) },
+      rounds,
+      rssKiB: { idle, afterLoad },
+    };
+  } finally {
+    await server?.stop();
+    await floor.stop();
+  }
 }
