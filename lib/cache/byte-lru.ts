@@ -1,16 +1,33 @@
+export interface ByteLruLimits {
+  /** What the entries together may cost. */
+  maxBytes: number;
+  /** At most this many entries (default: no count bound). */
+  maxEntries?: number;
+  /**
+   * An entry costing more is not kept at all (default: kept, alone). A cache of answers can skip an
+   * entry; a cache of what must be served (a bundle version) keeps the one it needs.
+   */
+  maxEntryBytes?: number;
+}
+
 /**
- * A least-recently-used map bounded by the bytes its entries hold, not by their count: what a pod makes
- * a cache keep grows with the pod, so a count bound alone lets a few large pods fill the heap. An entry
- * over `maxEntryBytes` is not kept at all; the caller says what each entry costs.
+ * A least-recently-used map bounded by the bytes its entries hold (and optionally by their count): what
+ * a pod makes a cache keep grows with the pod, so a count bound alone lets a few large pods fill the
+ * heap. The caller says what each entry costs.
  */
 export class ByteLru<V> {
   private readonly entries = new Map<string, { value: V; bytes: number }>();
   private held = 0;
+  private readonly maxEntries: number;
+  private readonly maxEntryBytes: number;
+  readonly maxBytes: number;
+  evictions = 0;
 
-  constructor(
-    readonly maxBytes: number,
-    readonly maxEntryBytes: number,
-  ) {}
+  constructor(limits: ByteLruLimits) {
+    this.maxBytes = limits.maxBytes;
+    this.maxEntries = limits.maxEntries ?? Number.POSITIVE_INFINITY;
+    this.maxEntryBytes = limits.maxEntryBytes ?? Number.POSITIVE_INFINITY;
+  }
 
   get(key: string): V | undefined {
     const entry = this.entries.get(key);
@@ -20,30 +37,44 @@ export class ByteLru<V> {
     return entry.value;
   }
 
-  /** Keeps the entry unless it is too large alone; evicts the least recently used to make room. */
+  /** Looks without making the entry recent. */
+  peek(key: string): V | undefined {
+    return this.entries.get(key)?.value;
+  }
+
+  /** Keeps the entry (unless it is over maxEntryBytes); evicts the least recently used to make room. */
   set(key: string, value: V, bytes: number): void {
     if (bytes > this.maxEntryBytes) return;
-    const old = this.entries.get(key);
-    if (old !== undefined) {
-      this.entries.delete(key);
-      this.held -= old.bytes;
-    }
+    this.delete(key);
     this.entries.set(key, { value, bytes });
     this.held += bytes;
     for (const [oldest, entry] of this.entries) {
-      if (this.held <= this.maxBytes) break;
+      if (this.entries.size <= 1 || (this.entries.size <= this.maxEntries && this.held <= this.maxBytes))
+        break;
       this.entries.delete(oldest);
       this.held -= entry.bytes;
+      this.evictions++;
     }
+  }
+
+  delete(key: string): void {
+    const old = this.entries.get(key);
+    if (old === undefined) return;
+    this.entries.delete(key);
+    this.held -= old.bytes;
   }
 
   get size(): number {
     return this.entries.size;
   }
 
-  /** The bytes the entries are said to cost, at most `maxBytes`. */
+  /** The bytes the entries are said to cost. */
   get bytes(): number {
     return this.held;
+  }
+
+  keys(): IterableIterator<string> {
+    return this.entries.keys();
   }
 }
 

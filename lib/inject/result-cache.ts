@@ -37,7 +37,7 @@ export class InjectionCache {
   private readonly volatileReads = new WeakMap<InjectorConfig, boolean>();
 
   constructor(maxBytes = RESULT_CACHE_BYTES) {
-    this.entries = new ByteLru(maxBytes, Math.min(maxBytes, MAX_ENTRY_BYTES));
+    this.entries = new ByteLru({ maxBytes, maxEntryBytes: Math.min(maxBytes, MAX_ENTRY_BYTES) });
   }
 
   /** The bytes held now, at most the bound given at construction. */

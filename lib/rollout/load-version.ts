@@ -6,7 +6,6 @@ import { bundleLayer } from '../config/source.ts';
 import { parseSourceUri } from '../config/source-uri.ts';
 import type { Stores } from '../config/stores.ts';
 import { errorMessage, InjectionError } from '../errors.ts';
-import type { CompiledTemplate } from '../template/engine.ts';
 import { checkContent } from './content.ts';
 
 /** One bundle version a rollout names, read, checked and compiled: what a cluster is served from. */
@@ -42,21 +41,9 @@ export async function loadVersion(
   if (fetched === 'unchanged') throw new InjectionError('internal', `${uri}: "unchanged" to a first read`);
   const id = fetched.text === undefined ? fetched.version : checkContent(ref, fetched.text);
   const bundle = layerBundles(DEFAULT_BUNDLE, bundleLayer(fetched.parse(), uri));
-  // Overlays of one version share the parsed templates they have in common instead of a copy each.
-  const shared = new Map<string, CompiledTemplate>();
   const compileVersion = (b: Bundle, source: string): InjectorConfig => {
     const config = compile(b, source);
-    const templates = new Map<string, CompiledTemplate>();
-    for (const [name, parsed] of config.templates) {
-      const key = `${name}\0${b.templates[name] ?? ''}`;
-      const known = shared.get(key);
-      if (known) templates.set(name, known);
-      else {
-        shared.set(key, parsed);
-        templates.set(name, parsed);
-      }
-    }
-    return { ...config, templates, version: `${id}@${config.version}` };
+    return { ...config, version: `${id}@${config.version}` };
   };
   let lookup: ClusterLookup;
   try {

@@ -3,7 +3,7 @@ import type { Stores } from '../config/stores.ts';
 import { errorMessage, InjectionError } from '../errors.ts';
 import type { RolloutPlan } from './document.ts';
 import { type LoadedVersion, loadVersion } from './load-version.ts';
-import { BoundedLru } from './lru.ts';
+import { ByteLru } from '../cache/byte-lru.ts';
 
 /**
  * What one instance holds for rollouts, and its bounds (README, "Rolling out a bundle change"):
@@ -59,11 +59,11 @@ interface Failure {
  */
 export function createVersionServer(options: VersionServerOptions) {
   const { stores, now, ttlMs, log } = options;
-  const ready = new BoundedLru<LoadedVersion>(
-    options.maxVersions ?? MAX_VERSIONS,
-    options.maxVersionBytes ?? MAX_VERSION_BYTES,
-  );
-  const lastGood = new BoundedLru<string>(Number.POSITIVE_INFINITY, options.lastGoodBytes ?? LAST_GOOD_BYTES);
+  const ready = new ByteLru<LoadedVersion>({
+    maxEntries: options.maxVersions ?? MAX_VERSIONS,
+    maxBytes: options.maxVersionBytes ?? MAX_VERSION_BYTES,
+  });
+  const lastGood = new ByteLru<string>({ maxBytes: options.lastGoodBytes ?? LAST_GOOD_BYTES });
   const loading = new Map<string, Promise<LoadedVersion>>();
   const failed = new Map<string, Failure>();
   let loads = 0;

@@ -24,7 +24,10 @@ const TREE_BYTES_PER_CHARACTER = 7;
  * undefined and the caller parses the escaped text instead.
  */
 export class SkeletonCache {
-  private readonly parsed = new ByteLru<Json>(SKELETON_CACHE_BYTES, MAX_SKELETON_BYTES);
+  private readonly parsed = new ByteLru<Json>({
+    maxBytes: SKELETON_CACHE_BYTES,
+    maxEntryBytes: MAX_SKELETON_BYTES,
+  });
 
   fill(text: string, values: unknown[]): JsonObject | null | undefined {
     let skeleton = this.parsed.get(text);
