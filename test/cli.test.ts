@@ -148,9 +148,9 @@ describe('outrigger kube-inject', () => {
       pod,
     );
     assert.equal(old.code, 0, old.stderr);
-    assert.equal(proxyOf(old.stdout).image, 'gcr.io/istio-testing/X:latest');
+    assert.equal(proxyOf(old.stdout).image, 'docker.io/istio/X:1.28.10');
     const now = cli(['kube-inject', '-f', '-'], pod);
-    assert.equal(proxyOf(now.stdout).image, 'registry.istio.io/testing/proxyv2:latest');
+    assert.equal(proxyOf(now.stdout).image, 'docker.io/istio/proxyv2:1.30.3');
     assert.ok(
       proxyOf(now.stdout).env.some((e: any) => e.name === 'GOMAXPROCS'),
       'istio-1.30 by default',
@@ -189,7 +189,7 @@ describe('outrigger kube-inject', () => {
     assert.equal(out.metadata.annotations['istio.io/rev'], '1-29');
     assert.equal(
       out.spec.initContainers.find((c: any) => c.name === 'istio-proxy').image,
-      'gcr.io/istio-testing/proxyv2:1.29.6',
+      'docker.io/istio/proxyv2:1.29.6',
     );
     const unknown = cli(['kube-inject', '-f', '-', '--config', bundle, '--revision', '1-31'], pod);
     assert.equal(unknown.code, 1);

@@ -178,7 +178,7 @@ describe('grpc-agent template', () => {
     );
 
     const proxy = container(pod, 'istio-proxy');
-    assert.equal(proxy.image, 'registry.istio.io/testing/proxyv2:latest');
+    assert.equal(proxy.image, 'docker.io/istio/proxyv2:1.30.3');
     assert.equal(proxy.restartPolicy, undefined);
     assert.equal(proxy.securityContext, undefined);
     assert.deepEqual(proxy.ports, [{ containerPort: 15020, protocol: 'TCP', name: 'mesh-metrics' }]);

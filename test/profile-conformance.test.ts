@@ -22,6 +22,7 @@ import {
   releaseDefaults,
   releaseDocs,
   releaseFile,
+  releaseTestImages,
 } from './support/conformance.ts';
 import { review } from './support/reviews.ts';
 
@@ -152,6 +153,7 @@ function webhookConfig(release: Release, c: ReleaseCase): InjectorConfig {
   const bundle = layerBundles(
     DEFAULT_BUNDLE,
     { profile: release.profile },
+    releaseTestImages(release),
     { ...(c.values ? { values: c.values } : {}), ...(c.mesh ? { mesh: c.mesh } : {}) },
     caseLayer(c),
     c.nativeSidecars === null ? {} : { nativeSidecars: c.nativeSidecars },
@@ -215,11 +217,17 @@ function check(release: Release, c: ReleaseCase, what: 'kube-inject' | 'webhook'
 
 for (const release of RELEASES.filter((r) => !process.env.RELEASE || r.dir === process.env.RELEASE)) {
   describe(`Istio ${release.dir} golden cases, profile ${release.profile}`, () => {
-    it("the profile's values and mesh config are the release's defaults", () => {
+    it("the profile's values and mesh config are the release's defaults, with the release's own images", () => {
       const profile = profileBundle(release.profile);
       const defaults = releaseDefaults(release);
-      assert.deepEqual(normalise(profile.values), normalise(defaults.values));
+      const withTestImages = layerBundles(profile, releaseTestImages(release));
+      assert.deepEqual(normalise(withTestImages.values), normalise(defaults.values));
       assert.deepEqual(normalise(profile.mesh), normalise(defaults.mesh));
+      const global = profile.values.global as { hub: string; tag: string };
+      if (release.profile !== 'istio-master') {
+        assert.equal(global.hub, 'docker.io/istio');
+        assert.match(global.tag, /^1\.\d+\.\d+$/);
+      }
     });
 
     for (const c of releaseCases(release)) {

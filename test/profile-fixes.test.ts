@@ -79,7 +79,7 @@ describe('profiles', () => {
     for (const bundle of [a, b]) {
       assert.equal(bundle.profile, 'istio-1.28');
       assert.equal((bundle.values.global as { tag: string }).tag, '9.9.9');
-      assert.equal((bundle.values.global as { hub: string }).hub, 'gcr.io/istio-testing');
+      assert.equal((bundle.values.global as { hub: string }).hub, 'docker.io/istio');
       assert.equal(bundle.templates.sidecar, profileBundle('istio-1.28').templates.sidecar);
     }
     assert.equal(DEFAULT_BUNDLE.profile, 'istio-1.30', 'the embedded profiles are never written to');
@@ -96,8 +96,9 @@ describe('profiles', () => {
     const lookup = clusterConfigs(bundle, 'b');
     const old = proxyOf(await webhook(lookup('old'), deploymentPod()));
     const now = proxyOf(await webhook(lookup('new'), deploymentPod()));
-    assert.equal(old.image, 'shared.example/istio/proxyv2:latest');
-    assert.equal(now.image, 'shared.example/istio/proxyv2:latest');
+    // The shared hub, each release's own tag.
+    assert.equal(old.image, 'shared.example/istio/proxyv2:1.28.10');
+    assert.equal(now.image, 'shared.example/istio/proxyv2:1.30.3');
     // 1.28 names no divisor (Go writes "0"); 1.30 has GOMAXPROCS with divisor "1".
     const cpu = (c: Container) =>
       (c.env as { name: string; valueFrom?: { resourceFieldRef?: { divisor?: string } } }[]).find(
@@ -116,7 +117,7 @@ describe('profiles', () => {
     const master = await webhook(configOf('istio-master', { values }), pod);
     const r130 = await webhook(configOf('istio-1.30', { values }), pod);
     assert.equal(init(master)?.image, 'registry.istio.io/testing/proxyInitTest:latest');
-    assert.equal(init(r130)?.image, 'registry.istio.io/testing/proxyv2:latest', '1.30 runs the proxy image');
+    assert.equal(init(r130)?.image, 'docker.io/istio/proxyv2:1.30.3', '1.30 runs the proxy image');
     const messy = deploymentPod('web', { labels: { app: 'web_-' } });
     assert.equal(
       (await webhook(configOf('istio-master'), messy)).metadata.labels?.['service.istio.io/canonical-name'],

@@ -220,6 +220,15 @@ export function releaseDefaults(release: Release): { values: JsonObject; mesh: J
   };
 }
 
+/**
+ * The images Istio's tests render the chart with (a test hub, tag `latest`), as a bundle layer: the
+ * goldens carry them, where a profile ships the release's own images.
+ */
+export function releaseTestImages(release: Release): { values: JsonObject } {
+  const global = releaseDefaults(release).values.global as JsonObject;
+  return { values: { global: { hub: global.hub, tag: global.tag } } };
+}
+
 export function releaseDocs(release: Release, name: string): JsonObject[] {
   return yaml.loadAll(releaseFile(release, `cases/${name}`)).filter(isObject);
 }
