@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { secretHash } from '../lib/auth/secret-hash.ts';
 import { ensureBuilt, ROOT } from './deploy/build.ts';
 import { patchedPod, proxyEnv } from './deploy/patched.ts';
+import { DEPLOYED_NODE_OPTIONS } from './support/attacked-server.ts';
 import { functionsFramework, type ServerProcess, spawnServer } from './support/spawn-server.ts';
 import { deploymentPod, review } from './support/reviews.ts';
 
@@ -131,7 +132,7 @@ describe('infra/gcp/deploy.sh', () => {
         join(bin, 'gcloud'),
         `#!/usr/bin/env bash
 echo "gcloud $*" >> ${calls}
-prev=""; for a in "$@"; do [[ $prev == --source ]] && ls "$a" >> ${calls}; prev=$a; done
+prev=""; for a in "$@"; do [[ $prev == --source ]] && ls "$a" >> ${calls}; [[ $prev == --env-vars-file ]] && cat "$a" >> ${calls}; prev=$a; done
 # The service account does not exist yet.
 [[ "$1 $2 $3" == "iam service-accounts describe" ]] && exit 1 || exit 0
 `,
@@ -165,6 +166,7 @@ prev=""; for a in "$@"; do [[ $prev == --source ]] && ls "$a" >> ${calls}; prev=
         assert.ok(deploy.includes(flag), `${flag} missing from: ${deploy}`);
       }
       assert.match(log, /^gcloud iam service-accounts create outrigger-injector --project acme /m);
+      assert.match(log, new RegExp(`^NODE_OPTIONS: '${DEPLOYED_NODE_OPTIONS}'$`, 'm'), 'env.yaml');
       assert.match(log, /^gcp\.js\npackage\.json$/m);
       assert.match(
         log,

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { BodyBudget, BUSY_RETRY_AFTER_SECONDS } from './body-budget.ts';
 import { decodePath } from './decode-path.ts';
 import {
@@ -67,7 +68,8 @@ export interface NodeFrontOptions {
 /**
  * The webhook on a node:http request: the answer is decided from method, path and headers first, and
  * only a request that may proceed has its body read, up to MAX_BODY_BYTES and within the instance's
- * body budget. Refusals go out at once; Node discards the body the caller is still sending. Register it
+ * body budget. Refusals go out at once (to a caller that asked to close the connection, once its body
+ * has arrived: see sendWhenHeard); Node discards the body the caller is still sending. Register it
  * for `request` and, with `expectContinue`, for `checkContinue`, so a refused caller is never invited to
  * send its body.
  */
@@ -136,10 +138,16 @@ function readBody(
 ): Promise<BodyRead> {
   return new Promise((resolve, reject) => {
     let held = 0;
+    // Given back on the first of: the answer flushed, the response closed, the connection gone. A
+    // pipelined request's response waits in Node's queue, and when the connection dies before its turn
+    // that response never closes: the connection's own close is then the only signal.
     const release = () => {
       if (held > 0) budget.give(cluster, held);
       held = 0;
+      forget();
     };
+    const forget = onConnectionClose(req.socket, release);
+    res.once('finish', release);
     res.once('close', release);
     const busy: BodyRead = {
       busy: { limitBytes: budget.limitBytes, retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS },
@@ -177,7 +185,7 @@ function readBody(
       done = true;
       resolve({ bytes: Buffer.concat(chunks, size) });
     });
-    // Once the body is read the bytes stay taken until the answer is sent (`res` close, above).
+    // Once the body is read the bytes stay taken until the answer is sent (release, above).
     const gone = (err: Error) => {
       if (done) return;
       done = true;
@@ -187,6 +195,27 @@ function readBody(
     req.on('error', gone);
     req.on('close', () => gone(new Error('request closed before its body was read')));
   });
+}
+
+const closeWatchers = new WeakMap<Socket, Set<() => void>>();
+
+/**
+ * Calls `fn` when the connection closes; returns what stops that. One listener per connection, however
+ * many pipelined requests wait on it (a listener each would pass Node's limit of ten).
+ */
+function onConnectionClose(socket: Socket, fn: () => void): () => void {
+  let watchers = closeWatchers.get(socket);
+  if (!watchers) {
+    const set = new Set<() => void>();
+    closeWatchers.set(socket, (watchers = set));
+    socket.once('close', () => {
+      for (const watcher of set) watcher();
+      set.clear();
+    });
+  }
+  watchers.add(fn);
+  const set = watchers;
+  return () => set.delete(fn);
 }
 
 /**

@@ -14,6 +14,9 @@ import { FF_MAIN, type ServerProcess, spawnServer } from './spawn-server.ts';
 /** The V8 heap a 256 MiB instance leaves for JavaScript (the rest is code, buffers, the runtime). */
 export const INSTANCE_HEAP_MB = 200;
 
+/** The young-generation bound the deployments set (NODE_OPTIONS in serverless.yml and infra/gcp/deploy.sh). */
+export const DEPLOYED_NODE_OPTIONS = '--max-semi-space-size=8';
+
 /** The cluster an attack may use (or forge), and the one whose reviews must keep working. */
 export const C1 = { cluster: 'c1', secret: 'c1-attacked-0123456789abcdef0123456789' } as const;
 export const C2 = { cluster: 'c2', secret: 'c2-bystander-fedcba9876543210fedcba98' } as const;
@@ -49,6 +52,7 @@ export async function startAttacked(entry: Entry, env: Record<string, string> = 
     args,
     env: {
       NODE_ENV: 'production',
+      NODE_OPTIONS: DEPLOYED_NODE_OPTIONS,
       OUTRIGGER_AUTH_KEYS: JSON.stringify({
         [C1.cluster]: secretHash(C1.cluster, C1.secret),
         [C2.cluster]: secretHash(C2.cluster, C2.secret),
