@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { handleReview } from '../lib/admission/handle-review.ts';
 import { compileBundle } from '../lib/config/compile.ts';
 import { DEFAULT_BUNDLE } from '../lib/config/default.ts';
+import { layerBundles } from '../lib/config/bundle.ts';
 import { patchedPod } from './deploy/patched.ts';
 import { type AttackedServer, C1, startAttacked } from './support/attacked-server.ts';
 import { httpRequest } from './support/http-request.ts';
@@ -200,6 +201,25 @@ describe('attacks through pod fields, dist/server.js at --max-old-space-size=200
 });
 
 describe('the time budget of a review', () => {
+  it('a template error that quotes "render limit exceeded" from the pod is that error, not a spent budget', async () => {
+    const bundle = layerBundles(DEFAULT_BUNDLE, {
+      templates: {
+        extra: 'metadata:\n  labels:\n    x: {{ "example.com/meta" | annotation: "{}" | from_json }}\n',
+      },
+      defaultTemplates: ['sidecar', 'extra'],
+    });
+    const config = compileBundle(bundle, 'test');
+    const pod = deploymentPod('quoting', { annotations: { 'example.com/meta': 'render limit exceeded' } });
+    const { review: answer, outcome } = await handleReview(review(pod), '/inject', {
+      revision: '',
+      config: async () => config,
+    });
+    const response = answer.response as { allowed: boolean; status: { message: string } };
+    assert.equal(response.allowed, false);
+    assert.match(response.status.message, /^failed to run injection template "extra": .*not JSON/);
+    assert.equal(outcome.errorCode, 'template');
+  });
+
   it('dist/server.js refuses a pod that outlives OUTRIGGER_REVIEW_BUDGET_MS, and serves the next one', async () => {
     // 25 ms: a hello review's injection takes about 1 ms, this pod's hundreds (80,000 containers whose
     // ports the sidecar lists in ISTIO_META_POD_PORTS and whose probes it rewrites).

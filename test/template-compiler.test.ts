@@ -152,6 +152,9 @@ i{{ "lit".size }}{{ data["s"] }}{% assign k = "s" %}{{ data[k] }}{{ nil }}{{ emp
       compileLiquid(engine, engine.parse('{% for x in l limit: 2 %}{{ x }}{% endfor %}')),
       undefined,
     );
+    // A computed first name could be forloop, which compiled loops do not hold.
+    const computed = '{% for x in l %}{% assign k = "forloop" %}{{ [k].index }}{% endfor %}';
+    assert.equal(compileLiquid(engine, engine.parse(computed)), undefined);
     assert.ok(compileLiquid(engine, engine.parse('{% comment %}x{% endcomment %}{{ a }}')));
   });
 });

@@ -18,7 +18,11 @@ export class ReviewBudget {
 
   /** Throws once the budget is spent; `stage` names where, for the message. */
   check(stage: string): void {
-    if (this.now() > this.deadline) throw this.spent(stage);
+    if (this.isSpent()) throw this.spent(stage);
+  }
+
+  isSpent(): boolean {
+    return this.now() > this.deadline;
   }
 
   /** What is left, for a stage that enforces its own limit (liquidjs's renderLimit); at least 1 ms. */

@@ -48,7 +48,8 @@ type Run = (f: Frame) => void;
 class Unsupported extends Error {}
 
 export function compileLiquid(engine: Liquid, templates: Template[]): CompiledRender | undefined {
-  if (engine.options.operators !== defaultOperators || engine.options.strictVariables) return undefined;
+  const { operators, strictVariables, keepOutputType } = engine.options;
+  if (operators !== defaultOperators || strictVariables || keepOutputType) return undefined;
   let body: Run;
   try {
     body = new Compiler(engine).block(templates);
@@ -278,10 +279,12 @@ class Compiler {
         // The common `x == nil`, `x != blank`: the literal's own equality, on a value from the data.
         const literal = dropKinds.get(right) ?? dropKinds.get(left);
         if (literal && !(dropKinds.has(left) && dropKinds.has(right))) {
-          const other = dropKinds.has(right) ? left : right;
+          const literalOnRight = dropKinds.has(right);
           return (f) => {
-            const v = other(f);
-            if (v instanceof Drop) return viaLiquid(left(f), right(f), f);
+            const l = left(f);
+            const r = right(f);
+            const v = literalOnRight ? l : r;
+            if (v instanceof Drop) return viaLiquid(l, r, f);
             return dropEquals(literal, v) !== negate;
           };
         }
@@ -361,20 +364,16 @@ class Compiler {
       const ev = this.token(p);
       return (f: Frame) => toValue(ev(f));
     });
-    const constant = token.props.map((p) =>
-      typeof p === 'object' && p !== null && 'content' in p ? (p as { content: unknown }).content : undefined,
-    );
-    if (constant[0] === 'forloop') throw new Unsupported();
     if (token.variable !== undefined && token.variable !== null) {
       const variable = this.token(token.variable);
       return (f) => readPath(f, variable(f), keys);
     }
-    const first = keys[0];
-    if (!first) throw new Unsupported();
-    return (f) => {
-      const name = first(f);
-      return readPath(f, findScope(f, name), keys);
-    };
+    const [head] = token.props;
+    const name = typeof head === 'object' && head !== null && 'content' in head ? head.content : undefined;
+    // A computed first name could be `forloop`, which compiled loops do not keep: not compiled.
+    if (typeof name !== 'string' || name === 'forloop') throw new Unsupported();
+    const rest = keys.slice(1);
+    return (f) => readPath(f, readProperty(f, findScope(f, name), name), rest);
   }
 
   private isTruthy(v: unknown): boolean {

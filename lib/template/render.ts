@@ -41,8 +41,8 @@ export function renderTemplate(
     try {
       return config.engine.renderSync(tpl, data, limits);
     } catch (err) {
-      if (budget && errorMessage(err).includes('render limit exceeded'))
-        throw budget.spent(`rendering template ${name}`);
+      // Decided by the budget, not by the error's text: a filter's error may quote the pod's values.
+      if (budget?.isSpent()) throw budget.spent(`rendering template ${name}`);
       throw new InjectionError(
         'template',
         `failed to run injection template "${name}": ${errorMessage(err)}`,
