@@ -1,9 +1,8 @@
 import { http } from '@google-cloud/functions-framework';
-import { decodePath } from '../lib/http/decode-path.ts';
 import { handlerFromEnv } from '../lib/http/from-env.ts';
 import { frontFunctionsFramework } from '../lib/http/functions-framework.ts';
 import type { HttpResponse } from '../lib/http/handle.ts';
-import { admittedOf } from '../lib/http/node-front.ts';
+import { admittedOf, headOf } from '../lib/http/node-front.ts';
 import { startupLogLine } from '../lib/observe/request-log.ts';
 
 // At module load, so only a cold start pays for loading the config and parsing its templates.
@@ -37,12 +36,8 @@ http('inject', async (req, res) => {
         ),
       );
     }
-    const headers: Record<string, string | undefined> = {};
-    for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     out = await handle({
-      method: req.method,
-      path: decodePath(req.path),
-      headers,
+      ...headOf(req),
       body: req.rawBody,
       parsedBody: typeof req.body === 'object' && !Buffer.isBuffer(req.body) ? req.body : undefined,
     });

@@ -37,11 +37,6 @@ export class ByteLru<V> {
     return entry.value;
   }
 
-  /** Looks without making the entry recent. */
-  peek(key: string): V | undefined {
-    return this.entries.get(key)?.value;
-  }
-
   /** Keeps the entry (unless it is over maxEntryBytes); evicts the least recently used to make room. */
   set(key: string, value: V, bytes: number): void {
     if (bytes > this.maxEntryBytes) return;
@@ -71,10 +66,6 @@ export class ByteLru<V> {
   /** The bytes the entries are said to cost. */
   get bytes(): number {
     return this.held;
-  }
-
-  keys(): IterableIterator<string> {
-    return this.entries.keys();
   }
 }
 

@@ -185,14 +185,17 @@ export function createHandler(options: HandlerOptions): WebhookHandler {
         return refuse(413, `request body is ${body.length} bytes; the limit is ${MAX_BODY_BYTES}`);
       if (body.length === 0) return refuse(400, 'no body found');
 
-      let result: Awaited<ReturnType<typeof handleReview>>;
-      try {
-        const parsed = read.parsed !== undefined ? read.parsed : JSON.parse(body.toString('utf8'));
-        result = await handleReview(parsed, path, settings);
-      } catch (err) {
-        // Only JSON.parse throws here: handleReview answers every other failure itself.
-        result = unreadableReview(`request body is not JSON: ${(err as Error).message}`);
+      let parsed: unknown = read.parsed;
+      let result: Awaited<ReturnType<typeof handleReview>> | undefined;
+      if (parsed === undefined) {
+        try {
+          parsed = JSON.parse(body.toString('utf8'));
+        } catch (err) {
+          result = unreadableReview(`request body is not JSON: ${(err as Error).message}`);
+        }
       }
+      // handleReview answers every failure of the review itself; anything else is the platform's 500.
+      result ??= await handleReview(parsed, path, settings);
       const { review: answer, outcome } = result;
       options.onRequest?.({ status: 200, durationMs: now() - start, cluster, review: outcome });
       return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer) };

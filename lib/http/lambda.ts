@@ -2,26 +2,6 @@ import { isObject } from '../json.ts';
 import { decodePath } from './decode-path.ts';
 import type { HttpRequest, HttpResponse } from './handle.ts';
 
-/** API Gateway REST API (and HTTP API payload 1.0) proxy event: the fields the webhook reads. */
-export interface RestApiEvent {
-  httpMethod: string;
-  path: string;
-  headers?: Record<string, string | undefined> | null;
-  multiValueHeaders?: Record<string, string[] | undefined> | null;
-  body?: string | null;
-  isBase64Encoded?: boolean;
-}
-
-/** Lambda Function URL and API Gateway HTTP API (payload 2.0) event: the fields the webhook reads. */
-export interface HttpApiEvent {
-  version: '2.0';
-  rawPath: string;
-  headers?: Record<string, string | undefined>;
-  body?: string;
-  isBase64Encoded?: boolean;
-  requestContext: { http: { method: string }; stage?: string };
-}
-
 /** Both payload formats accept this answer; the body is text, so it is never base64. */
 export interface LambdaHttpResult {
   statusCode: number;

@@ -1,7 +1,8 @@
-import type { Operation } from 'fast-json-patch';
 import type { Json } from '../json.ts';
 
-export type PatchOperation = Operation;
+/** One RFC 6902 operation of the kinds a patch from createPatch holds. */
+export type PatchOperation =
+  { op: 'add' | 'replace'; path: string; value: unknown } | { op: 'remove'; path: string };
 
 /**
  * The RFC 6902 patch that turns `before` into `after`: exactly the operations fast-json-patch's
