@@ -7,6 +7,7 @@ import { layerBundles, validateBundle } from '../lib/config/bundle.ts';
 import { clusterConfigs } from '../lib/config/cluster-configs.ts';
 import { DEFAULT_BUNDLE } from '../lib/config/default.ts';
 import { parseBundleDocument } from '../lib/config/parse.ts';
+import { decodePath } from '../lib/http/decode-path.ts';
 import { createHandler } from '../lib/http/handle.ts';
 import type { JsonObject } from '../lib/json.ts';
 import { parseInjectPath } from '../lib/path/params.ts';
@@ -227,6 +228,42 @@ spec:
       'registry.example/istio/proxyv2:1.29.6',
       'registry.example/istio/proxyv2:1.30.3',
     ]);
+  });
+
+  it('webhook-config --revision in either URL form: the calls reach that revision, with the cluster and network', async () => {
+    const handler = createHandler({ revision: '', config: async (cluster) => lookup(cluster) });
+    for (const url of [URL_C1, 'https://fn.example/inject/:ENV:cluster=c1:ENV:net=n1']) {
+      const built = buildWebhookConfigs({ ...OPTIONS, url, revisions: ['1-29', '1-30'], tags: [] });
+      assert.ok(built.ok, JSON.stringify(built));
+      for (const [rev, tag] of [
+        ['1-29', '1.29.6'],
+        ['1-30', '1.30.3'],
+      ] as const) {
+        const pod = deploymentPod('web');
+        const hook = matchingWebhook(built.configs, pod.metadata.labels, {
+          namespace: 'shop',
+          namespaceLabels: { 'istio.io/rev': rev },
+        });
+        assert.ok(hook.url, `${url}: a webhook for ${rev}`);
+        // As the function's front ends pass it: the path of the URL called, percent-decoded.
+        const res = await handler({
+          method: 'POST',
+          path: decodePath(new URL(hook.url).pathname),
+          headers: { 'content-type': 'application/json' },
+          body: Buffer.from(JSON.stringify(review(pod, { namespace: 'shop' }))),
+        });
+        assert.equal(res.status, 200, res.body);
+        const response = JSON.parse(res.body).response;
+        assert.equal(response.allowed, true, `${hook.url}: ${JSON.stringify(response.status)}`);
+        const out = structuredClone(pod) as unknown as Injected;
+        applyPatch(out, JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8')));
+        const proxy = proxyOf(out);
+        assert.equal(release(out), tag, hook.url);
+        assert.equal(out.metadata.annotations['istio.io/rev'], rev, hook.url);
+        assert.equal(env(proxy, 'ISTIO_META_CLUSTER_ID'), 'c1', hook.url);
+        assert.equal(env(proxy, 'ISTIO_META_NETWORK'), 'n1', hook.url);
+      }
+    }
   });
 
   it('every revision is checked when the bundle loads', () => {

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import yaml from 'js-yaml';
 import { MutatingWebhookConfiguration } from 'kubernetes-models/admissionregistration.k8s.io/v1';
+import { takePathKey } from '../lib/auth/path-key.ts';
+import { decodePath } from '../lib/http/decode-path.ts';
+import { parseInjectPath } from '../lib/path/params.ts';
 import { buildWebhookConfig, type WebhookConfigOptions } from '../lib/webhook-config/build.ts';
 import { ROOT } from './deploy/build.ts';
 
@@ -220,6 +223,49 @@ describe('outrigger webhook-config: the URL is checked by the API server’s rul
         '--namespace-mode all is for the default revision only (as Istio enableNamespacesByDefault); a revision is chosen by label',
       ],
     });
+  });
+});
+
+describe('outrigger webhook-config --revision: the URL names the revision in the path form given', () => {
+  // What the function reads from the URL the API server calls: the decoded path, the key taken out.
+  const read = (url: string) => parseInjectPath(takePathKey(decodePath(new URL(url).pathname)).path);
+  const FORMS = [
+    ['key/value pairs', URL_C1, `${URL_C1}/rev/canary`],
+    [
+      ':ENV:',
+      'https://fn.example/inject/:ENV:cluster=c1:ENV:net=n1',
+      'https://fn.example/inject/:ENV:cluster=c1:ENV:net=n1:ENV:rev=canary',
+    ],
+    [
+      ':ENV: with a trailing slash and a path key',
+      'https://fn.example/inject/:ENV:cluster=c1:ENV:key=s3cret:ENV:net=n1/',
+      'https://fn.example/inject/:ENV:cluster=c1:ENV:key=s3cret:ENV:net=n1:ENV:rev=canary',
+    ],
+  ] as const;
+  for (const [form, url, expected] of FORMS) {
+    it(`${form}: parses back to the cluster, the network and the revision`, () => {
+      const urls = new Set(webhooksOf({ url, revision: 'canary' }).map((w) => w.clientConfig.url));
+      assert.deepEqual([...urls], [expected]);
+      assert.deepEqual(read(expected), {
+        envs: { ISTIO_META_CLUSTER_ID: 'c1', ISTIO_META_NETWORK: 'n1' },
+        revision: 'canary',
+      });
+      assert.deepEqual(read(url), { envs: { ISTIO_META_CLUSTER_ID: 'c1', ISTIO_META_NETWORK: 'n1' } });
+    });
+  }
+
+  it('a URL that names a revision itself is refused, in either form', () => {
+    for (const [url, spelled] of [
+      [`${URL_C1}/rev/canary`, 'rev/...'],
+      ['https://fn.example/inject/:ENV:cluster=c1:ENV:rev=canary', ':ENV:rev=...'],
+    ] as const) {
+      assert.deepEqual(buildWebhookConfig({ ...DEFAULTS, url, revision: 'canary' }), {
+        ok: false,
+        errors: [
+          `--url ${JSON.stringify(url)}: names a revision (${spelled}); give it with --revision instead`,
+        ],
+      });
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import type { JsonObject } from '../json.ts';
+import { REVISION_KEY } from '../path/params.ts';
 import { istioSelectorWebhooks, SYSTEM_NAMESPACES } from './selectors.ts';
 import { webhookUrlProblems } from './url.ts';
 
@@ -7,8 +8,8 @@ export interface WebhookConfigOptions {
   url: string;
   /**
    * The revision (`istio.io/rev`) the webhooks are for; "" (or "default") for the default revision.
-   * A revision's webhooks call `<url>/rev/<revision>`, which the function serves from the bundle's
-   * `revisions.<revision>`.
+   * A revision's webhooks call `<url>/rev/<revision>` (`<url>:ENV:rev=<revision>` for the `:ENV:` path
+   * form), which the function serves from the bundle's `revisions.<revision>`.
    */
   revision: string;
   /**
@@ -94,15 +95,31 @@ export function buildWebhookConfig(
   };
 }
 
-/** The URL a revision's webhooks call: the cluster's URL with the `rev/<revision>` pair added. */
+/**
+ * The URL a revision's webhooks call: the cluster's URL with the revision added in the path's own form.
+ * Key/value pairs get a `rev/<revision>` pair; the `/inject/:ENV:k=v:ENV:...` form gets `:ENV:rev=<revision>`,
+ * as each of its values runs to the next `:ENV:` (a `/rev/<revision>` would become part of the last value).
+ * Both are read back by parseInjectPath (lib/path/params.ts).
+ */
 export function revisionUrl(url: string, revision: string): string {
   if (!revision) return url;
   const u = new URL(url);
-  u.pathname = `${u.pathname.replace(/\/+$/, '')}/rev/${revision}`;
+  if (isEnvForm(u.pathname)) {
+    // parseInjectPath drops one trailing slash, and no more: the last value keeps any other.
+    const path = u.pathname.endsWith('/') ? u.pathname.slice(0, -1) : u.pathname;
+    u.pathname = `${path}:ENV:${REVISION_KEY}=${revision}`;
+  } else {
+    u.pathname = `${u.pathname.replace(/\/+$/, '')}/${REVISION_KEY}/${revision}`;
+  }
   return u.toString();
 }
 
-/** The path after /inject is key/value pairs, so a `rev` pair can follow; it may not name one itself. */
+const isEnvForm = (path: string) => path.startsWith('/inject/:ENV:');
+
+/**
+ * The path after /inject is key/value pairs (or `:ENV:key=value` entries), so a revision can be added;
+ * it may not name one itself.
+ */
 function pathProblems(url: string): string[] {
   let path: string;
   try {
@@ -110,16 +127,22 @@ function pathProblems(url: string): string[] {
   } catch {
     return [];
   }
+  const named = `--url ${JSON.stringify(url)}: names a revision`;
+  if (isEnvForm(path)) {
+    const entries = path.slice('/inject/'.length).split(':ENV:');
+    return entries.some((e) => e.startsWith(`${REVISION_KEY}=`))
+      ? [`${named} (:ENV:${REVISION_KEY}=...); give it with --revision instead`]
+      : [];
+  }
   const segments = path.replace(/\/+$/, '').split('/').slice(2);
-  if (path.startsWith('/inject/:ENV:')) return [];
   const out: string[] = [];
   if (segments.length % 2 !== 0) {
     out.push(
       `--url ${JSON.stringify(url)}: the path after /inject must be key/value pairs (cluster/<id>/net/<net>/...), not an odd number of segments`,
     );
   }
-  if (segments.some((s, i) => i % 2 === 0 && s === 'rev')) {
-    out.push(`--url ${JSON.stringify(url)}: names a revision (rev/...); give it with --revision instead`);
+  if (segments.some((s, i) => i % 2 === 0 && s === REVISION_KEY)) {
+    out.push(`${named} (${REVISION_KEY}/...); give it with --revision instead`);
   }
   return out;
 }
