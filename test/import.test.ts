@@ -196,6 +196,34 @@ describe('outrigger import', () => {
     assert.equal(load(result.files).bundle.templates.spire, spire);
   });
 
+  it('a template name that is not a plain file name is refused, naming it; nothing is written outside DIR', () => {
+    const release = RELEASES[2];
+    for (const name of ['../../escaped', 'a/b', 'a\\b', '..', 'a\0b', '']) {
+      const cm = injectorConfigMap(release, { templates: { [name]: 'metadata: {labels: {escaped: "1"}}' } });
+      assert.throws(
+        () => importIstio({ injectorConfigMap: cm, allowCustom: true }),
+        (err: Error) =>
+          err.message.includes(`the template named ${JSON.stringify(name)}`) &&
+          err.message.includes('a template name must be a plain file name'),
+        JSON.stringify(name),
+      );
+    }
+    // And the writer keeps every file inside DIR whatever it is given.
+    const parent = newDir();
+    const dir = join(parent, 'a', 'bundle');
+    assert.throws(
+      () =>
+        writeBundleDirectory(dir, {
+          'config.yaml': 'profile: istio-1.30\n',
+          'templates/../../escaped.liquid': 'x: 1\n',
+        }),
+      /the file "templates\/\.\.\/\.\.\/escaped\.liquid" would be written outside .*; nothing was written/,
+    );
+    assert.throws(() => writeBundleDirectory(dir, { [join(parent, 'abs.yaml')]: 'x: 1\n' }), /outside/);
+    assert.equal(existsSync(join(parent, 'a')), false, 'nothing written, not even DIR');
+    assert.deepEqual(writeBundleDirectory(dir, { 'templates/ok.liquid': 'x: 1\n' }), ['templates/ok.liquid']);
+  });
+
   it('the CLI writes the bundle directory, or refuses and writes nothing', () => {
     const release = RELEASES[2];
     const cmFile = join(TMP, 'cm.yaml');

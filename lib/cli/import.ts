@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, resolve, sep } from 'node:path';
 import yaml from 'js-yaml';
 import { layerBundles, type PartialBundle, validateBundle } from '../config/bundle.ts';
 import { clusterConfigs } from '../config/cluster-configs.ts';
@@ -61,6 +61,12 @@ export function importIstio(input: ImportInput): ImportResult {
   if (!isObject(values)) throw importError(`${cm.name} data.values is not a map of Helm values`);
   const templates = isObject(config.templates) ? config.templates : {};
   for (const [name, text] of Object.entries(templates)) {
+    // A template name becomes a file name (templates/<name>.liquid, go-templates/<name>.yaml).
+    const problem = fileNameProblem(name);
+    if (problem)
+      throw importError(
+        `${cm.name} data.config templates: the template named ${JSON.stringify(name)} ${problem}; a template name must be a plain file name`,
+      );
     if (typeof text !== 'string') throw importError(`${cm.name} data.config templates.${name} is not text`);
   }
 
@@ -297,17 +303,37 @@ function dump(doc: JsonObject): string {
   return yaml.dump(doc, { lineWidth: -1, noRefs: true, sortKeys: false });
 }
 
+/** Why `name` is not a plain file name (one path segment), or undefined when it is. */
+function fileNameProblem(name: string): string | undefined {
+  if (name === '') return 'is empty';
+  if (name.includes('/') || name.includes('\\')) return 'holds a path separator (/ or \\)';
+  if (name.includes('..')) return 'holds ..';
+  if (name.includes('\0')) return 'holds a NUL character';
+  return undefined;
+}
+
 function importError(message: string): InjectionError {
   return new InjectionError('config', `import: ${message}`);
 }
 
-/** Writes the files into DIR, which must be new or empty (an import never mixes with what was there). */
+/**
+ * Writes the files into DIR, which must be new or empty (an import never mixes with what was there).
+ * Every file must land inside DIR: a name that leads out of it is refused before anything is written.
+ */
 export function writeBundleDirectory(dir: string, files: Record<string, string>): string[] {
-  if (existsSync(dir) && readdirSync(dir).length)
-    throw importError(`${dir} is not empty; import into a new directory`);
+  const root = resolve(dir);
+  const inside = root.endsWith(sep) ? root : root + sep;
   const names = Object.keys(files).sort();
   for (const name of names) {
-    const path = join(dir, name);
+    if (name.includes('\0') || !resolve(root, name).startsWith(inside))
+      throw importError(
+        `the file ${JSON.stringify(name)} would be written outside ${dir}; nothing was written`,
+      );
+  }
+  if (existsSync(dir) && readdirSync(dir).length)
+    throw importError(`${dir} is not empty; import into a new directory`);
+  for (const name of names) {
+    const path = resolve(root, name);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, files[name] as string);
   }
