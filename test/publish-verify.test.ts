@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Pod as PodModel } from 'kubernetes-models/v1';
 import { PublishRefused, publishVersion } from '../lib/cli/publish.ts';
+import { podChanges } from '../lib/cli/verify-diff.ts';
 import { podProblems } from '../lib/cli/verify-pod.ts';
 import type { Pod } from '../lib/kube/types.ts';
 import { startStores, type TestStores } from './config-servers.ts';
@@ -207,6 +208,32 @@ spec:
     );
     assert.match(viaDoc.report, /\(default of s3:\/\/outrigger\/against\/rollout\.yaml\)/);
     assert.match(viaDoc.report, /^CronJob ops\/report .*: unchanged$/m);
+  });
+});
+
+describe('podChanges: what a reviewer sees change in an injected pod', () => {
+  const pod = (annotations: Record<string, string>, labels: Record<string, string> = {}): Pod =>
+    ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', annotations, labels },
+      spec: { containers: [{ name: 'app', image: 'app:1' }] },
+    }) as Pod;
+
+  it('annotations and labels named like Object.prototype members are added and removed like any other', () => {
+    assert.deepEqual(podChanges(pod({ constructor: 'x', a: '1' }), pod({ a: '1' })), [
+      '- metadata.annotations constructor',
+    ]);
+    assert.deepEqual(podChanges(pod({}), pod({ constructor: 'x' })), [
+      '+ metadata.annotations constructor=x',
+    ]);
+    assert.deepEqual(podChanges(pod({ constructor: 'x' }), pod({ constructor: 'y' })), [
+      '~ metadata.annotations constructor: x → y',
+    ]);
+    assert.deepEqual(podChanges(pod({}, { toString: 'a' }), pod({}, { hasOwnProperty: 'b' })), [
+      '- metadata.labels toString',
+      '+ metadata.labels hasOwnProperty=b',
+    ]);
   });
 });
 

@@ -97,9 +97,10 @@ function mapChanges(what: string, a: Json | undefined, b: Json | undefined): str
   const ma = isObject(a) ? a : {};
   const mb = isObject(b) ? b : {};
   const out: string[] = [];
-  for (const k of Object.keys(ma)) if (!(k in mb)) out.push(`- ${what} ${k}`);
+  // Own keys only: `k in` would find `constructor` or `toString` on every object.
+  for (const k of Object.keys(ma)) if (!Object.hasOwn(mb, k)) out.push(`- ${what} ${k}`);
   for (const [k, v] of Object.entries(mb)) {
-    if (!(k in ma)) out.push(`+ ${what} ${k}=${short(v)}`);
+    if (!Object.hasOwn(ma, k)) out.push(`+ ${what} ${k}=${short(v)}`);
     else if (!same(ma[k], v)) out.push(`~ ${what} ${k}: ${short(ma[k])} → ${short(v)}`);
   }
   return out;
