@@ -22,3 +22,20 @@ export function deepMerge(base: Json, over: Json): Json {
   }
   return out;
 }
+
+/** What `over` changes in `base`, as an overlay that deepMerge lays back: maps by key, the rest whole. */
+export function difference(base: Json, over: Json): JsonObject {
+  const out: JsonObject = {};
+  if (!isObject(over)) return out;
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    const b = isObject(base) ? base[k] : undefined;
+    if (isObject(v) && isObject(b)) {
+      const d = difference(b, v);
+      if (Object.keys(d).length) out[k] = d;
+    } else if (JSON.stringify(v) !== JSON.stringify(b)) {
+      out[k] = v;
+    }
+  }
+  return out;
+}

@@ -5,7 +5,7 @@ import { layerBundles, type PartialBundle, validateBundle } from '../config/bund
 import { clusterConfigs } from '../config/cluster-configs.ts';
 import { DEFAULT_BUNDLE } from '../config/default.ts';
 import { errorMessage, InjectionError, yamlProblem } from '../errors.ts';
-import { isObject, type Json, type JsonObject } from '../json.ts';
+import { difference, isObject, type Json, type JsonObject } from '../json.ts';
 import { DEFAULT_PROFILE, profileBundle, profileProblem, stockTemplates } from '../profile/registry.ts';
 import { templateHash } from '../profile/stock.ts';
 
@@ -268,23 +268,6 @@ function parseData(text: string, what: string, form: 'yaml' | 'json'): Json {
       `${what} is not ${form === 'json' ? 'JSON' : 'YAML'}: ${form === 'json' ? errorMessage(err) : yamlProblem(err)}`,
     );
   }
-}
-
-/** What `over` changes in `base`, as an overlay that deepMerge lays back: maps by key, the rest whole. */
-export function difference(base: Json, over: Json): JsonObject {
-  const out: JsonObject = {};
-  if (!isObject(over)) return out;
-  for (const [k, v] of Object.entries(over)) {
-    if (v === undefined) continue;
-    const b = isObject(base) ? base[k] : undefined;
-    if (isObject(v) && isObject(b)) {
-      const d = difference(b, v);
-      if (Object.keys(d).length) out[k] = d;
-    } else if (JSON.stringify(v) !== JSON.stringify(b)) {
-      out[k] = v;
-    }
-  }
-  return out;
 }
 
 function missingKeys(base: Json, over: Json, prefix = ''): string[] {
