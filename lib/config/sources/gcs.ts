@@ -1,6 +1,6 @@
 import type { Storage } from '@google-cloud/storage';
 import { type BundleStore, textSnapshot, WriteConflict } from '../source.ts';
-import type { SourceRef } from '../source-uri.ts';
+import { formatSourceUri, type SourceRef } from '../source-uri.ts';
 import type { StoreSettings } from '../stores.ts';
 
 type ObjectRef = Extract<SourceRef, { scheme: 'gs' }>;
@@ -55,7 +55,9 @@ export function createGcsStore(settings: StoreSettings): BundleStore<ObjectRef> 
         });
       } catch (err) {
         if (ifGenerationMatch !== undefined && statusOf(err) === 412)
-          throw new WriteConflict(`gs://${ref.bucket}/${ref.object} changed since it was read`);
+          throw new WriteConflict(
+            `${formatSourceUri({ scheme: 'gs', bucket: ref.bucket, object: ref.object })} changed since it was read`,
+          );
         throw err;
       }
       return String(file.metadata.generation ?? '');
@@ -74,7 +76,7 @@ export function createGcsStore(settings: StoreSettings): BundleStore<ObjectRef> 
       }
       const generation = String(file.metadata.generation ?? '');
       if (!generation) throw new Error('the object metadata has no generation');
-      const pinned = { ...ref, generation, uri: `gs://${ref.bucket}/${ref.object}#${generation}` };
+      const pinned = { ...ref, generation, uri: formatSourceUri({ ...ref, generation }) };
       return { ref: pinned, created };
     },
   };

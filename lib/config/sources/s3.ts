@@ -1,5 +1,5 @@
 import { type BundleStore, textSnapshot, WriteConflict } from '../source.ts';
-import type { SourceRef } from '../source-uri.ts';
+import { formatSourceUri, type SourceRef } from '../source-uri.ts';
 import type { StoreSettings } from '../stores.ts';
 import { awsClientOptions } from './aws-client-options.ts';
 
@@ -57,7 +57,7 @@ export function createS3Store(settings: StoreSettings): BundleStore<ObjectRef> {
         return out.ETag ?? '';
       } catch (err) {
         if (ifVersion !== undefined && (httpStatus(err) === 412 || httpStatus(err) === 409))
-          throw new WriteConflict(`s3://${ref.bucket}/${ref.key} changed since it was read`);
+          throw new WriteConflict(`${formatSourceUri(ref)} changed since it was read`);
         throw err;
       }
     },
