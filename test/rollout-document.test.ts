@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseRolloutArgs } from '../lib/cli/rollout.ts';
-import { parseConfigDocument } from '../lib/config/source.ts';
+import { parseBundleDocument, parseConfigDocument } from '../lib/config/parse.ts';
 import { parseSourceUri } from '../lib/config/source-uri.ts';
 import { versionIdOf, versionRef } from '../lib/rollout/content.ts';
 import { compilePlan, matcher, servedVersions, validateRollout } from '../lib/rollout/document.ts';
@@ -71,6 +71,12 @@ describe('rollout documents', () => {
       [`kind: Rollout\ndefault: ${A}\nwaves: [{clusters: [*]}]\n`, /not YAML or JSON/],
     ];
     for (const [text, problem] of bad) assert.throws(() => parseConfigDocument(text, 'd'), problem, text);
+    // Where a bundle must be, a rollout document is named as one.
+    assert.throws(
+      () => parseBundleDocument(`kind: Rollout\ndefault: ${A}\n`, 'd'),
+      /config source d is a rollout document \(kind: Rollout\), not a bundle/,
+    );
+    assert.deepEqual(parseBundleDocument('policy: disabled\n', 'd'), { policy: 'disabled' });
   });
 });
 

@@ -106,9 +106,7 @@ async function currentBundle(
   if (against === undefined)
     return { lookup: clusterConfigs(DEFAULT_BUNDLE, 'embedded default'), label: 'embedded default' };
   const ref = parseSourceUri(against);
-  const fetched = await stores.source(ref).fetch(undefined);
-  if (fetched === 'unchanged')
-    throw new InjectionError('internal', `${against}: "unchanged" to a first read`);
+  const fetched = await stores.readFirst(ref);
   const layer = fetched.parse();
   const uri = isRollout(layer) ? layer.default : against;
   const loaded = await loadVersion(uri, stores);

@@ -116,13 +116,11 @@ async function readDocument(
 ): Promise<{ doc: RolloutDocument | undefined; version: string | null }> {
   let fetched;
   try {
-    fetched = await stores.source(ref).fetch(undefined);
+    fetched = await stores.readFirst(ref);
   } catch (err) {
     if (err instanceof SourceError && err.notFound) return { doc: undefined, version: null };
     throw err;
   }
-  if (fetched === 'unchanged')
-    throw new InjectionError('internal', `${ref.uri}: "unchanged" to a first read`);
   const layer = fetched.parse();
   if (!isRollout(layer))
     throw new InjectionError('config', `${ref.uri} holds a bundle, not a rollout document (kind: Rollout)`);

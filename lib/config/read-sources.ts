@@ -1,6 +1,5 @@
-import { InjectionError } from '../errors.ts';
 import type { PartialBundle } from './bundle.ts';
-import { bundleLayer } from './source.ts';
+import { bundleLayer } from './parse.ts';
 import { parseSourceList } from './source-uri.ts';
 import { createStores, storeSettingsFromEnv } from './stores.ts';
 
@@ -11,10 +10,6 @@ import { createStores, storeSettingsFromEnv } from './stores.ts';
 export async function readSources(values: string[], env: NodeJS.ProcessEnv): Promise<PartialBundle[]> {
   const stores = createStores(storeSettingsFromEnv(env));
   const refs = values.flatMap(parseSourceList);
-  const fetched = await Promise.all(refs.map((ref) => stores.source(ref).fetch(undefined)));
-  return fetched.map((f, i) => {
-    if (f === 'unchanged')
-      throw new InjectionError('internal', 'a store answered "unchanged" to a first read');
-    return bundleLayer(f.parse(), refs[i]?.uri ?? '');
-  });
+  const fetched = await Promise.all(refs.map((ref) => stores.readFirst(ref)));
+  return fetched.map((f, i) => bundleLayer(f.parse(), refs[i]?.uri ?? ''));
 }

@@ -1,8 +1,6 @@
-import yaml from 'js-yaml';
-import { InjectionError, yamlProblem } from '../errors.ts';
-import { isObject } from '../json.ts';
-import { isRollout, type RolloutDocument, validateRollout } from '../rollout/document.ts';
-import { type PartialBundle, validateBundle } from './bundle.ts';
+import type { RolloutDocument } from '../rollout/document.ts';
+import type { PartialBundle } from './bundle.ts';
+import { parseConfigDocument } from './parse.ts';
 
 /**
  * What one source holds: a bundle layer, or a rollout document (`kind: Rollout`), which names the
@@ -55,30 +53,4 @@ export class WriteConflict extends Error {
 
 export function textSnapshot(version: string, text: string, uri: string): SourceSnapshot {
   return { version, text, parse: () => parseConfigDocument(text, uri) };
-}
-
-/** Parses one document (YAML or JSON) from any store: a rollout document if it says `kind: Rollout`. */
-export function parseConfigDocument(text: string, source: string): ConfigLayer {
-  let raw: unknown;
-  try {
-    raw = yaml.load(text, { filename: source });
-  } catch (err) {
-    throw new InjectionError(
-      'config',
-      `invalid config bundle ${source}: not YAML or JSON: ${yamlProblem(err)}`,
-    );
-  }
-  if (isObject(raw) && raw.kind === 'Rollout') return validateRollout(raw, source);
-  return validateBundle(raw, source);
-}
-
-/** A layer that must be a bundle (a version a rollout names, a `--config` layer). */
-export function bundleLayer(layer: ConfigLayer, source: string): PartialBundle {
-  if (isRollout(layer)) {
-    throw new InjectionError(
-      'config',
-      `config source ${source} is a rollout document (kind: Rollout), not a bundle; it must be the only entry of OUTRIGGER_CONFIG`,
-    );
-  }
-  return layer;
 }

@@ -1,5 +1,11 @@
 import { errorMessage, InjectionError } from '../errors.ts';
-import { type BundleStore, type ConfigSource, type IfVersion, WriteConflict } from './source.ts';
+import {
+  type BundleStore,
+  type ConfigSource,
+  type IfVersion,
+  type SourceSnapshot,
+  WriteConflict,
+} from './source.ts';
 import type { SourceRef } from './source-uri.ts';
 import { fileStore } from './sources/file.ts';
 import { createGcsStore } from './sources/gcs.ts';
@@ -35,6 +41,11 @@ export function storeSettingsFromEnv(env: NodeJS.ProcessEnv): StoreSettings {
 export interface Stores {
   source(ref: SourceRef): ConfigSource;
   /**
+   * The document at `ref` as it is now, for a reader that holds no version of it yet (a command, a
+   * rollout version's first load): a store never answers such a read "unchanged".
+   */
+  readFirst(ref: SourceRef): Promise<SourceSnapshot>;
+  /**
    * Replaces the document at `ref` (a rollout document) and returns the version the store gave it.
    * With `ifVersion`, fails with WriteConflict when the document is no longer the version read.
    */
@@ -63,11 +74,18 @@ export function createStores(settings: StoreSettings): Stores {
         return gcs();
     }
   };
+  const source = (ref: SourceRef): ConfigSource => ({
+    uri: ref.uri,
+    fetch: (known) => storeOf(ref).read(ref, known).catch(rethrowFor(ref.uri)),
+  });
   return {
-    source: (ref) => ({
-      uri: ref.uri,
-      fetch: (known) => storeOf(ref).read(ref, known).catch(rethrowFor(ref.uri)),
-    }),
+    source,
+    readFirst: async (ref) => {
+      const fetched = await source(ref).fetch(undefined);
+      if (fetched === 'unchanged')
+        throw new InjectionError('internal', `${ref.uri}: the store answered "unchanged" to a first read`);
+      return fetched;
+    },
     write: (ref, text, ifVersion) =>
       storeOf(ref)
         .write(ref, text, ifVersion)

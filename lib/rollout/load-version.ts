@@ -2,7 +2,7 @@ import { type Bundle, layerBundles } from '../config/bundle.ts';
 import { type ClusterLookup, clusterConfigs } from '../config/cluster-configs.ts';
 import { compileBundle, type InjectorConfig } from '../config/compile.ts';
 import { DEFAULT_BUNDLE } from '../config/default.ts';
-import { bundleLayer } from '../config/source.ts';
+import { bundleLayer } from '../config/parse.ts';
 import { parseSourceUri } from '../config/source-uri.ts';
 import type { Stores } from '../config/stores.ts';
 import { errorMessage, InjectionError } from '../errors.ts';
@@ -37,8 +37,7 @@ export async function loadVersion(
   compile: typeof compileBundle = compileBundle,
 ): Promise<LoadedVersion> {
   const ref = parseSourceUri(uri);
-  const fetched = await stores.source(ref).fetch(undefined);
-  if (fetched === 'unchanged') throw new InjectionError('internal', `${uri}: "unchanged" to a first read`);
+  const fetched = await stores.readFirst(ref);
   const id = fetched.text === undefined ? fetched.version : checkContent(ref, fetched.text);
   const bundle = layerBundles(DEFAULT_BUNDLE, bundleLayer(fetched.parse(), uri));
   const compileVersion = (b: Bundle, source: string): InjectorConfig => {
