@@ -3,6 +3,7 @@
 import autocannon from 'autocannon';
 import { join } from 'node:path';
 import { httpRequest } from '../../test/support/http-request.ts';
+import { DEPLOYED_NODE_OPTIONS } from '../../test/support/attacked-server.ts';
 import {
   functionsFramework,
   type ServerProcess,
@@ -21,10 +22,17 @@ export type ServerName = 'ours' | 'server' | 'framework' | 'http';
 /** How each server is started; `dist` is the folder of the bundles (a snapshot of dist/, or dist/). */
 export function serverOptions(name: ServerName, dist = 'dist'): SpawnOptions {
   switch (name) {
+    // Ours run with the NODE_OPTIONS the deployments set (serverless.yml, infra/gcp/deploy.sh).
     case 'ours':
-      return functionsFramework(join(dist, 'gcp.js'), { OUTRIGGER_AUTH: 'off' });
+      return functionsFramework(join(dist, 'gcp.js'), {
+        OUTRIGGER_AUTH: 'off',
+        NODE_OPTIONS: DEPLOYED_NODE_OPTIONS,
+      });
     case 'server':
-      return { args: [join(dist, 'server.js')], env: { OUTRIGGER_AUTH: 'off' } };
+      return {
+        args: [join(dist, 'server.js')],
+        env: { OUTRIGGER_AUTH: 'off', NODE_OPTIONS: DEPLOYED_NODE_OPTIONS },
+      };
     case 'framework':
       return functionsFramework('bench/noop-function.js');
     case 'http':

@@ -18,7 +18,7 @@ const PER_OBJECT_FIELDS = [
 const MAX_KEY_LENGTH = 64 * 1024;
 
 /** What the cache may hold per instance, keys and answers counted as the strings they are. */
-export const RESULT_CACHE_BYTES = 16 * 1024 * 1024;
+export const RESULT_CACHE_BYTES = 4 * 1024 * 1024;
 /** An answer larger than this (a patch for a very large pod) is not kept. */
 const MAX_ENTRY_BYTES = 1024 * 1024;
 

@@ -8,7 +8,7 @@ import { yamlScalar } from './yaml-scalar.ts';
  * The bound per instance. An entry counts its text and its parsed tree, which holds about 6.5 bytes per
  * character of text (measured: the sidecar template's 4,750-character shape parses to 31 KB of heap).
  */
-export const SKELETON_CACHE_BYTES = 16 * 1024 * 1024;
+export const SKELETON_CACHE_BYTES = 8 * 1024 * 1024;
 /** A shape this large comes from a pod with hundreds of ports or containers: parse it, do not keep it. */
 const MAX_SKELETON_BYTES = 512 * 1024;
 const TREE_BYTES_PER_CHARACTER = 7;
