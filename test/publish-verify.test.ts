@@ -208,6 +208,18 @@ spec:
     );
     assert.match(viaDoc.report, /\(default of s3:\/\/outrigger\/against\/rollout\.yaml\)/);
     assert.match(viaDoc.report, /^CronJob ops\/report .*: unchanged$/m);
+
+    // A bundle version is read once: the read that tells it from a rollout document is the one compiled.
+    const pinned = await publishVersion(dir, 'gs://outrigger/against/', { format: 'yaml' }, stores.env);
+    stores.gcs.resetCalls();
+    const viaGcs = await publishVersion(
+      dir,
+      'gs://outrigger/against/',
+      { format: 'yaml', verifyWith: corpus, against: pinned.uri, dryRun: true },
+      stores.env,
+    );
+    assert.match(viaGcs.report, /^Deployment shop\/web .*: unchanged$/m);
+    assert.deepEqual(stores.gcs.calls, { media: 1 });
   });
 });
 

@@ -348,6 +348,8 @@ describe('rollouts: one document, each cluster its bundle version', () => {
     });
     await afterOneTtl(fn, 'c1', 'v2.example');
     assert.deepEqual(calls(), { sm: 2, gcs: 2 }, 'one document refresh, one new version');
+    // status: the document, and each version once (v2 is both the rolled-out and a served version).
+    assert.deepEqual(await cli({ command: 'status', to: doc }), { sm: 1, gcs: 2 });
     await cli({ command: 'next', to: doc });
     await afterOneTtl(fn, 'c2', 'v2.example');
     await cli({ command: 'undo', to: doc });

@@ -7,7 +7,7 @@ import { createStores, type Stores, storeSettingsFromEnv } from '../config/store
 import { InjectionError } from '../errors.ts';
 import { versionIdOf, versionRef } from '../rollout/content.ts';
 import { isRollout } from '../rollout/document.ts';
-import { loadVersion } from '../rollout/load-version.ts';
+import { loadVersion, versionFromSnapshot } from '../rollout/load-version.ts';
 import { type BundleFormat, bundleDocument } from './bundle.ts';
 import { readCorpus, type Verification, verifyCorpus } from './verify.ts';
 
@@ -108,7 +108,10 @@ async function currentBundle(
   const ref = parseSourceUri(against);
   const fetched = await stores.readFirst(ref);
   const layer = fetched.parse();
-  const uri = isRollout(layer) ? layer.default : against;
-  const loaded = await loadVersion(uri, stores);
-  return { lookup: loaded.lookup, label: isRollout(layer) ? `${uri} (default of ${against})` : uri };
+  if (isRollout(layer)) {
+    const loaded = await loadVersion(layer.default, stores);
+    return { lookup: loaded.lookup, label: `${layer.default} (default of ${against})` };
+  }
+  // A bundle version: the one just read, not read again.
+  return { lookup: versionFromSnapshot(against, fetched, layer).lookup, label: against };
 }

@@ -152,11 +152,11 @@ async function describe(
   check = true,
 ): Promise<string> {
   const health = new Map<string, string>();
-  await Promise.all(
-    servedVersions(doc)
-      .concat(doc.version ? [doc.version] : [])
-      .map(async (uri) => {
-        if (!check) return;
+  if (check) {
+    // Each version once: servedVersions holds the rolled-out version already once a wave has started.
+    const uris = new Set([...servedVersions(doc), ...(doc.version ? [doc.version] : [])]);
+    await Promise.all(
+      [...uris].map(async (uri) => {
         health.set(
           uri,
           await loadVersion(uri, stores).then(
@@ -165,7 +165,8 @@ async function describe(
           ),
         );
       }),
-  );
+    );
+  }
   const tag = (uri: string) => (health.has(uri) ? `  [${health.get(uri)}]` : '');
   const started = doc.started ?? 0;
   const waves = doc.waves ?? [];

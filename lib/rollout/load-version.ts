@@ -3,6 +3,7 @@ import { type ClusterLookup, clusterConfigs } from '../config/cluster-configs.ts
 import { compileBundle, type InjectorConfig } from '../config/compile.ts';
 import { DEFAULT_BUNDLE } from '../config/default.ts';
 import { bundleLayer } from '../config/parse.ts';
+import type { ConfigLayer, SourceSnapshot } from '../config/source.ts';
 import { parseSourceUri } from '../config/source-uri.ts';
 import type { Stores } from '../config/stores.ts';
 import { errorMessage, InjectionError } from '../errors.ts';
@@ -36,10 +37,23 @@ export async function loadVersion(
   stores: Stores,
   compile: typeof compileBundle = compileBundle,
 ): Promise<LoadedVersion> {
+  const fetched = await stores.readFirst(parseSourceUri(uri));
+  return versionFromSnapshot(uri, fetched, fetched.parse(), compile);
+}
+
+/**
+ * loadVersion of a version already read (and parsed, as `layer`): for a reader that had to read the
+ * document to tell a bundle from a rollout document (publish --against), so it is not read twice.
+ */
+export function versionFromSnapshot(
+  uri: string,
+  fetched: SourceSnapshot,
+  layer: ConfigLayer,
+  compile: typeof compileBundle = compileBundle,
+): LoadedVersion {
   const ref = parseSourceUri(uri);
-  const fetched = await stores.readFirst(ref);
   const id = fetched.text === undefined ? fetched.version : checkContent(ref, fetched.text);
-  const bundle = layerBundles(DEFAULT_BUNDLE, bundleLayer(fetched.parse(), uri));
+  const bundle = layerBundles(DEFAULT_BUNDLE, bundleLayer(layer, uri));
   const compileVersion = (b: Bundle, source: string): InjectorConfig => {
     const config = compile(b, source);
     return { ...config, version: `${id}@${config.version}` };
