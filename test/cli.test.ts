@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
+import { applySetFlag, bundleFromParts } from '../lib/cli/config-flags.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -215,6 +216,49 @@ describe('outrigger kube-inject', () => {
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /^error: Pod "default\/p": requested template "nope" not found; have .*sidecar/);
     assert.equal(cli(['frobnicate']).code, 2);
+  });
+});
+
+describe('--set: a values path is known when the profile has it or a template reads it', () => {
+  const TEMPLATE = [
+    'metadata:',
+    '  annotations:',
+    '    trimmed: "{{-values.custom.trimmed-}}"',
+    '    bracket: "{{ values["custom"]["bracket"] }}"',
+    '    filtered: "{{ values.custom.base | default: values.custom.fallback }}"',
+    '{%- if values.custom.cond %}',
+    '{%- assign alias = values.custom.alias -%}',
+    '    leaf: "{{ alias.leaf }}"',
+    '{%- endif %}',
+    '{%- assign whole = values.custom.whole %}',
+    '    whole: "{{ whole }}"',
+    '    keyed: "{{ values.custom.keyed[alias.leaf] }}"',
+  ].join('\n');
+  const bundle = bundleFromParts({ layers: [{ templates: { custom: TEMPLATE } }], set: [], source: 't' });
+  const set = (path: string) => applySetFlag(bundle, `values.${path}=x`);
+
+  it("reads liquidjs's analysis finds: trimmed outputs, brackets, filter arguments, tags, assign aliases", () => {
+    for (const path of [
+      'custom.trimmed',
+      'custom.bracket',
+      'custom.base',
+      'custom.fallback',
+      'custom.cond',
+      'custom.alias.leaf',
+      'custom.whole',
+      'custom.whole.below',
+      'custom.keyed.any',
+    ]) {
+      assert.equal((set(path).values.custom as any)[path.split('.')[1] as string] !== undefined, true, path);
+    }
+  });
+
+  it('refuses what nothing reads: a sibling of a read, a path under an alias not read through it', () => {
+    for (const path of ['custom.other', 'custom.alias.other', 'custom.trimmed-', 'global.proxy.imagee']) {
+      assert.throws(() => set(path), /is not in the istio-1\.30 values and no template reads it/, path);
+    }
+    // The alias itself is no read once something is read through it.
+    assert.throws(() => set('custom.alias'), /no template reads it/);
   });
 });
 

@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
+import { AssignTag, type Liquid, type Template, toValueSync, Value, type Variable } from 'liquidjs';
 import { type Bundle, layerBundles, type PartialBundle, validateBundle } from '../config/bundle.ts';
 import { clusterConfigs } from '../config/cluster-configs.ts';
-import type { InjectorConfig } from '../config/compile.ts';
+import { type InjectorConfig, sharedEngine } from '../config/compile.ts';
 import { DEFAULT_BUNDLE } from '../config/default.ts';
 import { readSources } from '../config/read-sources.ts';
 import { InjectionError } from '../errors.ts';
 import { isObject, type Json, type JsonObject } from '../json.ts';
+import { compileTemplates } from '../template/engine.ts';
 
 export interface ConfigFlags {
   config: string[];
@@ -99,7 +101,10 @@ export function applySetFlag(bundle: Bundle, assignment: string): Bundle {
   return { ...bundle, values: applySet(bundle.values, `${path}${assignment.slice(eq)}`) };
 }
 
-/** Values the injector's own code reads (lib/template/data.ts, lib/finish/), besides the templates. */
+/**
+ * Values read by the injector's TypeScript code (lib/template/data.ts, lib/finish/), not by templates:
+ * no template analysis can see these reads, so they are listed by hand.
+ */
 const CODE_READS = [
   'global.hub',
   'global.tag',
@@ -125,7 +130,11 @@ function knownValuesPath(bundle: Bundle, path: string[]): boolean {
   }
   if (cur !== undefined) return true;
   // A read of the path itself or of a map above it (`proxy.lifecycle` read whole takes any key below).
-  const reads = [...CODE_READS, ...Object.values(bundle.templates).flatMap(valuesReads)];
+  const parsed = compileTemplates(sharedEngine, bundle.templates);
+  const reads = [
+    ...CODE_READS,
+    ...[...parsed.values()].flatMap((template) => valuesReads(sharedEngine, template)),
+  ];
   return reads.some((r) => {
     const read = r.split('.');
     return read.length <= path.length && read.every((k, i) => k === path[i]);
@@ -133,28 +142,61 @@ function knownValuesPath(bundle: Bundle, path: string[]): boolean {
 }
 
 /**
- * The values paths a Liquid template reads: `values.a.b` written out, and `x.c` where an
- * `assign x = values.a.b` made `x` stand for `values.a.b` (the assignment itself reads nothing, unless
- * `x` is never read through).
+ * The values paths a parsed Liquid template reads, from liquidjs's static analysis (so `{{- values.a -}}`,
+ * `values["a"]["b"]`, filter arguments and tag arguments all count). A read stops at its first computed
+ * segment (`values.a[key]` reads `a` whole). liquidjs does not follow `assign`, so this does: where
+ * `assign x = values.a.b` makes `x` stand for `values.a.b`, `x.c` reads `a.b.c`, and the assignment
+ * itself reads nothing unless `x` is never read through (`assign cni = values.pilot.cni.enabled`).
  */
-export function valuesReads(template: string): string[] {
-  const aliases = new Map<string, string>();
-  const assigned = new Set<number>();
-  for (const m of template.matchAll(/assign\s+(\w+)\s*=\s*values\.([\w-]+(?:\.[\w-]+)*)\s*-?%\}/g)) {
-    aliases.set(m[1] as string, m[2] as string);
-    assigned.add((m.index ?? 0) + m[0].indexOf('values.'));
+export function valuesReads(engine: Liquid, template: Template[]): string[] {
+  const analysis = engine.analyzeSync(template, { partials: false });
+  const at = (v: Variable) => `${v.location.file ?? ''}:${v.location.row}:${v.location.col}`;
+  const aliases = new Map<string, Variable[]>();
+  for (const tag of assignTags(template)) {
+    const [value, ...more] = [...(tag.arguments?.() ?? [])];
+    const [name] = [...(tag.localScope?.() ?? [])];
+    if (!(value instanceof Value) || more.length || !name || value.filters.length) continue;
+    if (value.initial.postfix.length !== 1) continue;
+    const [target, ...others] = Object.values(engine.analyzeSync([tag]).globals).flat();
+    if (!target || others.length || target.segments[0] !== 'values') continue;
+    const list = aliases.get(name.content) ?? [];
+    list.push(target);
+    aliases.set(name.content, list);
   }
+  const throughAlias = new Set<string>();
   const reads: string[] = [];
-  for (const m of template.matchAll(/(?<![\w.])values\.([\w-]+(?:\.[\w-]+)*)/g)) {
-    if (!assigned.has(m.index ?? -1)) reads.push(m[1] as string);
+  for (const [name, list] of aliases) {
+    // Every read of the name, `{{ x }}` too (a read of the whole map it stands for).
+    const uses = analysis.variables[name] ?? [];
+    for (const target of list) {
+      if (!uses.length) continue;
+      throughAlias.add(at(target));
+      for (const use of uses) reads.push(...pathOf([...target.segments, ...use.segments.slice(1)]));
+    }
   }
-  for (const [alias, root] of aliases) {
-    const pattern = new RegExp(`(?<![\\w.])${alias}\\.([\\w-]+(?:\\.[\\w-]+)*)`, 'g');
-    const uses = [...template.matchAll(pattern)].map((m) => `${root}.${m[1] as string}`);
-    // An alias never read through is itself the read (`assign cni = values.pilot.cni.enabled`).
-    reads.push(...(uses.length ? uses : [root]));
+  for (const v of analysis.globals.values ?? []) {
+    if (!throughAlias.has(at(v))) reads.push(...pathOf(v.segments));
   }
-  return reads;
+  return [...new Set(reads)];
+}
+
+/** `values.a.b...` as `a.b...`, up to the first segment that is not a literal; none for `values` alone. */
+function pathOf(segments: Variable['segments']): string[] {
+  const path: string[] = [];
+  for (const s of segments.slice(1)) {
+    if (typeof s !== 'string' && typeof s !== 'number') break;
+    path.push(String(s));
+  }
+  return path.length ? [path.join('.')] : [];
+}
+
+/** Every `assign` tag of a template, inside blocks too (partials are not followed). */
+function* assignTags(templates: Template[]): Generator<Template> {
+  for (const t of templates) {
+    if (t instanceof AssignTag) yield t;
+    const node: Template = t;
+    if (node.children) yield* assignTags(toValueSync(node.children(false, true)));
+  }
 }
 
 /** Helm-style `--set global.proxy.image=foo`: a YAML scalar (so `true`, `3` are typed) at a dotted path. */

@@ -18,7 +18,8 @@ export interface InjectorConfig {
   revisionNames?: string[];
 }
 
-const sharedEngine = createEngine();
+/** The engine every compiled config parses and renders with (and the parse cache it shares). */
+export const sharedEngine = createEngine();
 // A shape is keyed by its whole text, which names everything it depends on: configs can share it, and
 // the instance's bound holds however many configs (clusters, versions) it serves.
 const sharedSkeletons = new SkeletonCache();
