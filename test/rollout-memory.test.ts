@@ -8,6 +8,7 @@ import { runInNewContext } from 'node:vm';
 import yaml from 'js-yaml';
 import { publishVersion } from '../lib/cli/publish.ts';
 import { configFromEnv } from '../lib/config/from-env.ts';
+import { profileBundle } from '../lib/profile/registry.ts';
 import { LAST_GOOD_BYTES, MAX_VERSION_BYTES, MAX_VERSIONS } from '../lib/rollout/serve.ts';
 import { startStores, type TestStores } from './config-servers.ts';
 
@@ -100,6 +101,62 @@ describe('rollout memory: thousands of cluster ids, dozens of versions', () => {
       'the estimate covers the heap',
     );
     assert.equal(logs.filter((l) => l.level === 'error').length, 0);
+  });
+
+  it('a version with revisions on other profiles and cluster overlays stays within its estimate', async (t) => {
+    // Every config of the version compiled: the base, each cluster's, and each revision of each. The
+    // revisions name other Istio releases, whose templates only this version parses.
+    const dir = join(work, 'revisions');
+    mkdirSync(dir, { recursive: true });
+    const CLUSTERS = 20;
+    const clusters = Object.fromEntries(
+      Array.from({ length: CLUSTERS }, (_, n) => [`r${n}`, { values: { global: { network: `net-${n}` } } }]),
+    );
+    const revisions = {
+      '1-28': { profile: 'istio-1.28', values: { global: { tag: '1.28.10' } } },
+      '1-29': { profile: 'istio-1.29', values: { global: { tag: '1.29.6' } } },
+      next: { profile: 'istio-master', values: { global: { tag: 'master' } } },
+      canary: { values: { global: { tag: 'canary' } } },
+    };
+    writeFileSync(join(dir, 'config.yaml'), yaml.dump({ clusters, revisions }));
+    writeFileSync(join(dir, 'values.yaml'), 'global:\n  hub: revisions.example/istio\n');
+    const version = (
+      await publishVersion(dir, 's3://outrigger/memory/revisions/', { format: 'yaml' }, stores.env)
+    ).uri;
+    await stores.s3.put(
+      'outrigger',
+      'memory/revisions/rollout.yaml',
+      yaml.dump({ kind: 'Rollout', default: version }),
+    );
+    // The embedded profiles are the process's, read once whatever versions name them: not this version's.
+    for (const name of ['istio-1.28', 'istio-1.29', 'istio-master']) profileBundle(name);
+
+    const before = heapMiB();
+    const lookup = configFromEnv(
+      { ...stores.env, OUTRIGGER_CONFIG: 's3://outrigger/memory/revisions/rollout.yaml' },
+      { log: () => {} },
+    );
+    const tags = new Set<unknown>();
+    for (const cluster of ['', ...Object.keys(clusters)]) {
+      const config = await lookup(cluster);
+      for (const name of Object.keys(revisions)) {
+        const revision = config.revision?.(name);
+        assert.ok(revision, `${cluster} ${name}`);
+        tags.add((revision.bundle.values.global as Record<string, unknown>).tag);
+      }
+    }
+    assert.deepEqual([...tags].sort(), ['1.28.10', '1.29.6', 'canary', 'master']);
+    const stats = lookup.rolloutStats();
+    const grown = heapMiB() - before;
+    const estimate = stats.versionBytes / 2 ** 20;
+    t.diagnostic(
+      `heap +${grown.toFixed(2)} MiB for ${(CLUSTERS + 1) * (1 + Object.keys(revisions).length)} configs; estimate ${estimate.toFixed(2)} MiB`,
+    );
+    assert.equal(stats.versions, 1);
+    assert.ok(
+      grown < estimate,
+      `heap grew ${grown.toFixed(2)} MiB, over the ${estimate.toFixed(2)} MiB estimate`,
+    );
   });
 
   it('the last-good record is bounded by bytes however many cluster ids arrive', async () => {
