@@ -28,7 +28,8 @@ export function difference(base: Json, over: Json): JsonObject {
   const out: JsonObject = {};
   if (!isObject(over)) return out;
   for (const [k, v] of Object.entries(over)) {
-    if (v === undefined) continue;
+    // As in deepMerge: a `__proto__` key read from YAML or JSON would set the prototype, not a field.
+    if (v === undefined || k === '__proto__') continue;
     const b = isObject(base) ? base[k] : undefined;
     if (isObject(v) && isObject(b)) {
       const d = difference(b, v);
