@@ -12,6 +12,7 @@ import { kubeInject } from '../lib/cli/kube-inject.ts';
 import { publishVersion } from '../lib/cli/publish.ts';
 import { parseRolloutArgs, runRollout } from '../lib/cli/rollout.ts';
 import { errorMessage } from '../lib/errors.ts';
+import { revisionKey } from '../lib/policy/revision.ts';
 import { isObject } from '../lib/json.ts';
 import { buildWebhookConfigs } from '../lib/webhook-config/build.ts';
 import { webhookConfigOptionsFromArgs } from '../lib/webhook-config/flags.ts';
@@ -68,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
       // A bundle that lists revisions serves --revision from its revisions.<name>, as the webhook does.
       const served = config.revisionNames?.length ? configForRevision(config, f.revision) : config;
       const result = kubeInject(readInput(f.filename), served, {
-        revision: f.revision === 'default' ? '' : f.revision,
+        revision: revisionKey(f.revision),
         nativeSidecars: native === undefined ? undefined : native === 'true',
       });
       for (const w of result.warnings) process.stderr.write(`${w}\n`);

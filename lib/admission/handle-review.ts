@@ -8,6 +8,7 @@ import type { JsonObject } from '../json.ts';
 import type { Pod } from '../kube/types.ts';
 import { workloadOf } from '../kube/workload.ts';
 import { parseInjectPath } from '../path/params.ts';
+import { revisionKey } from '../policy/revision.ts';
 import { checkPodLimits } from './pod-limits.ts';
 import { checkPodShape } from './pod-shape.ts';
 import { type AdmissionAnswer, decodeReview, encodeReview, uidOf, V1BETA1, versionOf } from './review.ts';
@@ -92,7 +93,7 @@ export async function handleReview(
     const listed = clusterConfig.revision?.(revision);
     const config =
       listed ??
-      (pathRevision === undefined || sameRevision(pathRevision, settings.revision)
+      (pathRevision === undefined || revisionKey(pathRevision) === revisionKey(settings.revision)
         ? clusterConfig
         : configForRevision(clusterConfig, pathRevision));
     outcome.configVersion = config.version;
@@ -102,7 +103,7 @@ export async function handleReview(
       {
         namespace: req.namespace,
         proxyEnvs,
-        revision: revision === 'default' ? '' : revision,
+        revision: revisionKey(revision),
         budget: new ReviewBudget(
           settings.budgetMs ?? DEFAULT_REVIEW_BUDGET_MS,
           settings.clock ?? performance.now.bind(performance),
@@ -128,11 +129,6 @@ export async function handleReview(
     }
     return answer({ allowed: false, message: outcome.reason });
   }
-}
-
-function sameRevision(a: string, b: string): boolean {
-  const norm = (r: string) => (r === 'default' ? '' : r);
-  return norm(a) === norm(b);
 }
 
 /** injectPod, answered from the cache when an identical pod (but for its identity) was injected before. */

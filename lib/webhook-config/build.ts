@@ -1,5 +1,6 @@
 import type { JsonObject } from '../json.ts';
 import { REVISION_KEY } from '../path/params.ts';
+import { revisionKey } from '../policy/revision.ts';
 import { istioSelectorWebhooks, SYSTEM_NAMESPACES } from './selectors.ts';
 import { webhookUrlProblems } from './url.ts';
 
@@ -38,7 +39,7 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 export function buildWebhookConfig(
   options: WebhookConfigOptions,
 ): { ok: true; config: JsonObject } | { ok: false; errors: string[] } {
-  const revision = options.revision === 'default' ? '' : options.revision;
+  const revision = revisionKey(options.revision);
   const tag = options.tag;
   const errors = [
     ...webhookUrlProblems(options.url).map((p) => `--url ${JSON.stringify(options.url)}: ${p}`),
@@ -50,7 +51,7 @@ export function buildWebhookConfig(
   const clientConfig: JsonObject = { url: revisionUrl(options.url, revision) };
   if (options.caBundlePem) clientConfig.caBundle = Buffer.from(options.caBundlePem).toString('base64');
   // A tag's pods carry the tag as their istio.io/rev; the `default` tag is the default revision's.
-  const selected = tag === undefined ? revision : tag === 'default' ? '' : tag;
+  const selected = tag === undefined ? revision : revisionKey(tag);
   const webhooks = istioSelectorWebhooks(selected, options.namespaceMode as 'label' | 'all').map((w) => ({
     name: `${w.prefix}sidecar-injector.istio.io`,
     clientConfig,
@@ -205,7 +206,7 @@ export interface WebhookConfigsOptions extends Omit<WebhookConfigOptions, 'revis
 export function buildWebhookConfigs(
   options: WebhookConfigsOptions,
 ): { ok: true; configs: JsonObject[] } | { ok: false; errors: string[] } {
-  const revisions = options.revisions.map((r) => (r === 'default' ? '' : r));
+  const revisions = options.revisions.map(revisionKey);
   const errors: string[] = [];
   const seen = new Set<string>();
   for (const r of revisions) {
