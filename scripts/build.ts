@@ -21,6 +21,10 @@ const common = {
   legalComments: 'none',
   banner,
   logLevel: 'warning',
+  // liquidjs's `main` is CommonJS; bundled, every read of one of its exports (the renderer's
+  // `instanceof Drop` on each property read) goes through an interop getter. Its ES module build binds
+  // them directly.
+  alias: { liquidjs: 'liquidjs/dist/liquid.node.mjs' },
 } as const;
 
 // One build, so the entry points share chunks: each cloud SDK is its own chunk, loaded only when a

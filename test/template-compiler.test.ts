@@ -15,6 +15,7 @@ import { createEngine } from '../lib/template/engine.ts';
 import { renderCaptured } from '../lib/template/output-capture.ts';
 import { CONFORMANCE_CASES, configFor, podsOf, readDocs } from './support/conformance.ts';
 import { podArbitrary } from './support/pod-arbitraries.ts';
+import { PROFILE_NAMES, profileBundle } from '../lib/profile/registry.ts';
 
 const SEED = 20_261_201;
 
@@ -139,6 +140,32 @@ i{{ "lit".size }}{{ data["s"] }}{% assign k = "s" %}{{ data[k] }}{{ nil }}{{ emp
       ),
       { seed: SEED, numRuns: 3000 },
     );
+  });
+
+  it("reads: every path liquidjs's analysis finds, for every template of every profile", () => {
+    const engine = createEngine();
+    const cut = (path: readonly unknown[]) => {
+      const computed = path.findIndex((s) => typeof s === 'object');
+      return JSON.stringify(computed < 0 ? path : path.slice(0, computed));
+    };
+    const sources = [CORNERS, ...PROFILE_NAMES.flatMap((p) => Object.values(profileBundle(p).templates))];
+    let paths = 0;
+    for (const source of sources) {
+      const tpl = engine.parse(source);
+      const ours = new Set(compileLiquid(engine, tpl)?.reads.map(cut));
+      // liquidjs's analysis takes the `size` of `"lit".size` for a variable; it is not a read of one.
+      const theirs = engine
+        .globalVariableSegmentsSync(tpl)
+        .map(cut)
+        .filter((p) => p !== '["size"]');
+      for (const path of theirs) assert.ok(ours.has(path), `${path} in ${[...ours].join(' ')}`);
+      // Ours lists locals too (assigned, looped); what roots at a global is what liquidjs lists.
+      const globals = new Set(theirs.map((p) => JSON.parse(p)[0]));
+      const theirSet = new Set(theirs);
+      for (const path of ours) if (globals.has(JSON.parse(path)[0])) assert.ok(theirSet.has(path), path);
+      paths += theirs.length;
+    }
+    assert.ok(paths > 200, `${paths} paths`);
   });
 
   it('a template with a tag the compiler does not cover is left to the interpreter', () => {

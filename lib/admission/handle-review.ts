@@ -11,7 +11,15 @@ import { parseInjectPath } from '../path/params.ts';
 import { revisionKey } from '../policy/revision.ts';
 import { checkPodLimits } from './pod-limits.ts';
 import { checkPodShape } from './pod-shape.ts';
-import { type AdmissionAnswer, decodeReview, encodeReview, uidOf, V1BETA1, versionOf } from './review.ts';
+import {
+  type AdmissionAnswer,
+  base64Json,
+  decodeReview,
+  encodeReview,
+  uidOf,
+  V1BETA1,
+  versionOf,
+} from './review.ts';
 
 /** What happened to one review, for the request log line and metrics. */
 export interface ReviewOutcome {
@@ -145,7 +153,7 @@ function injectCached(
   const fresh = {
     decision: result.decision,
     templates: result.templates,
-    patch: Buffer.from(JSON.stringify(result.patch)).toString('base64'),
+    patch: base64Json(result.patch),
   };
   if (key !== undefined) cache?.set(key, fresh);
   return fresh;

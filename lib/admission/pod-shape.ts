@@ -49,41 +49,63 @@ const POD: Fields = {
  * injector never reads are left to the API server.
  */
 export function checkPodShape(pod: Json): void {
-  const problem = check(pod, POD, 'request.object');
-  if (problem) throw new InjectionError('bad-request', `invalid AdmissionReview: ${problem}`);
+  const problem = check(pod, POD);
+  if (problem) {
+    const path = `request.object${problem.at.reverse().join('')}`;
+    throw new InjectionError('bad-request', `invalid AdmissionReview: ${path} ${problem.what}`);
+  }
 }
 
-function check(value: Json | undefined, shape: Shape, path: string): string | undefined {
+/**
+ * What is wrong and where: `at` holds the path's segments (`.name`, `[3]`) innermost first, added on the
+ * way out, so a pod that passes (every pod but a broken one) builds no path strings.
+ */
+interface Problem {
+  at: string[];
+  what: string;
+}
+
+function check(value: Json | undefined, shape: Shape): Problem | undefined {
   if (value === null || value === undefined) return undefined;
   switch (shape) {
     case 'string':
     case 'boolean':
-      return typeof value === shape ? undefined : `${path} must be a ${shape}`;
+      return typeof value === shape ? undefined : { at: [], what: `must be a ${shape}` };
     case 'number':
       // A containerPort written as a string is the API server's to judge; an object or list is not a port.
-      return typeof value === 'number' || typeof value === 'string' ? undefined : `${path} must be a number`;
+      return typeof value === 'number' || typeof value === 'string'
+        ? undefined
+        : { at: [], what: 'must be a number' };
     case 'map':
-      return isObject(value) ? undefined : `${path} must be a map`;
+      return isObject(value) ? undefined : { at: [], what: 'must be a map' };
     case 'stringMap': {
-      if (!isObject(value)) return `${path} must be a map`;
-      const bad = Object.keys(value).find((k) => typeof value[k] !== 'string');
-      return bad === undefined ? undefined : `${path}[${JSON.stringify(bad)}] must be a string`;
+      if (!isObject(value)) return { at: [], what: 'must be a map' };
+      for (const k in value) {
+        if (typeof value[k] !== 'string') return { at: [`[${JSON.stringify(k)}]`], what: 'must be a string' };
+      }
+      return undefined;
     }
   }
   if (isList(shape)) {
-    if (!Array.isArray(value)) return `${path} must be a list`;
-    for (const [i, item] of value.entries()) {
+    if (!Array.isArray(value)) return { at: [], what: 'must be a list' };
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
       // A null item is no container (or reference) at all, not an empty one.
-      if (!isObject(item)) return `${path}[${i}] must be an object`;
-      const problem = check(item, shape.list, `${path}[${i}]`);
-      if (problem) return problem;
+      const problem = isObject(item) ? check(item, shape.list) : { at: [], what: 'must be an object' };
+      if (problem) {
+        problem.at.push(`[${i}]`);
+        return problem;
+      }
     }
     return undefined;
   }
-  if (!isObject(value)) return `${path} must be a map`;
-  for (const [field, sub] of Object.entries(shape)) {
-    const problem = check(value[field], sub, `${path}.${field}`);
-    if (problem) return problem;
+  if (!isObject(value)) return { at: [], what: 'must be a map' };
+  for (const field in shape) {
+    const problem = check(value[field], shape[field] as Shape);
+    if (problem) {
+      problem.at.push(`.${field}`);
+      return problem;
+    }
   }
   return undefined;
 }

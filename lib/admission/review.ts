@@ -56,9 +56,17 @@ export function uidOf(body: unknown): string {
     : '';
 }
 
+/** Text known to be base64 (so it holds nothing JSON escapes): what `base64Json` makes. */
+export type Base64 = string & { readonly encoding: 'base64' };
+
+/** The JSON text of `value`, base64-encoded: the form of an AdmissionReview's patch. */
+export function base64Json(value: unknown): Base64 {
+  return Buffer.from(JSON.stringify(value)).toString('base64') as Base64;
+}
+
 export interface AdmissionAnswer {
   allowed: boolean;
-  patch?: string;
+  patch?: Base64;
   message?: string;
   warnings?: string[];
   auditAnnotations?: Record<string, string>;
@@ -84,4 +92,18 @@ function bad(message: string): InjectionError {
 
 function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
+}
+
+/**
+ * JSON.stringify of an encoded review, byte for byte, without JSON.stringify scanning the patch for
+ * characters to escape: the patch is most of an answer, a base64 text has none, and scanning it cost a
+ * third of answering a replica. The patch is the response's last field, the response the review's.
+ */
+export function reviewText(review: JsonObject): string {
+  const response = review.response;
+  const last = (o: object) => Object.keys(o).at(-1);
+  if (!isObject(response) || last(review) !== 'response' || last(response) !== 'patch')
+    return JSON.stringify(review);
+  const { patch, ...rest } = response as { patch: Base64 };
+  return `${JSON.stringify({ ...review, response: rest }).slice(0, -2)},"patch":"${patch}"}}`;
 }

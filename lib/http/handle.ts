@@ -4,6 +4,7 @@ import {
   type ReviewSettings,
   unreadableReview,
 } from '../admission/handle-review.ts';
+import { reviewText } from '../admission/review.ts';
 import { bearerToken } from '../auth/bearer.ts';
 import { takePathKey } from '../auth/path-key.ts';
 import type { Authorizer } from '../auth/verify.ts';
@@ -198,7 +199,7 @@ export function createHandler(options: HandlerOptions): WebhookHandler {
       result ??= await handleReview(parsed, path, settings);
       const { review: answer, outcome } = result;
       options.onRequest?.({ status: 200, durationMs: now() - start, cluster, review: outcome });
-      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer) };
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: reviewText(answer) };
     };
     return { cluster, declaredBytes, review };
   };

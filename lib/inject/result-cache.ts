@@ -1,6 +1,8 @@
+import type { Base64 } from '../admission/review.ts';
 import { ByteLru, stringBytes } from '../cache/byte-lru.ts';
 import type { InjectorConfig } from '../config/compile.ts';
 import type { Pod } from '../kube/types.ts';
+import { templateReads } from '../template/compiled.ts';
 import type { InjectContext, InjectOutcome } from './inject-pod.ts';
 
 /** Metadata the API server sets per object; replicas of one workload differ only here. */
@@ -22,7 +24,7 @@ export const RESULT_CACHE_BYTES = 4 * 1024 * 1024;
 /** An answer larger than this (a patch for a very large pod) is not kept. */
 const MAX_ENTRY_BYTES = 1024 * 1024;
 
-export type CachedInjection = Pick<InjectOutcome, 'decision' | 'templates'> & { patch: string };
+export type CachedInjection = Pick<InjectOutcome, 'decision' | 'templates'> & { patch: Base64 };
 
 /**
  * Remembers injection results so the replicas of one workload cost one render. The key is everything
@@ -89,7 +91,7 @@ export class InjectionCache {
     let reads = this.volatileReads.get(config);
     if (reads === undefined) {
       reads = [...config.templates.values()].some((t) =>
-        config.engine.globalVariableSegmentsSync(t).some((segments) => {
+        templateReads(config.engine, t).some((segments) => {
           if (segments[0] !== 'pod') return false;
           const [, second, third] = segments;
           if (typeof second !== 'string' || (second === 'metadata' && typeof third !== 'string')) return true;

@@ -1,5 +1,5 @@
 import type { Liquid, Template } from 'liquidjs';
-import { type CompiledRender, compileLiquid } from './liquid-compiler.ts';
+import { type CompiledRender, compileLiquid, type Segments } from './liquid-compiler.ts';
 
 /**
  * How templates were rendered since the process started: by compiled closures, by the interpreter
@@ -18,4 +18,18 @@ export function compiledTemplate(engine: Liquid, tpl: Template[]): CompiledRende
     compiledOf.set(tpl, compiled);
   }
   return compiled;
+}
+
+/**
+ * The property paths a template reads, each up to its first computed key (see CompiledRender.reads);
+ * liquidjs's own analysis for a template the compiler does not cover.
+ */
+export function templateReads(engine: Liquid, tpl: Template[]): readonly Segments[] {
+  return (
+    compiledTemplate(engine, tpl)?.reads ??
+    engine.globalVariableSegmentsSync(tpl).map((path) => {
+      const computed = path.findIndex((s) => typeof s === 'object');
+      return (computed < 0 ? path : path.slice(0, computed)) as Segments;
+    })
+  );
 }

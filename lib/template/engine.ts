@@ -17,6 +17,9 @@ export function createEngine(): Liquid {
     ownPropertyOnly: true,
     jsTruthy: true,
     cache: false,
+    // Without one, liquidjs asks Intl for the host's locale: a fifth of a cold start, and the `date`
+    // filter would then print by the host's locale, not the same everywhere.
+    locale: 'en-US',
   });
   registerFilters(engine);
   return engine;

@@ -28,7 +28,18 @@ import {
  * loop modifiers, ranges, generator filters, custom operators) is not compiled: `compileLiquid` returns
  * undefined and the interpreter renders it.
  */
-export type CompiledRender = (data: object, renderLimitMs?: number) => string;
+export interface CompiledRender {
+  (data: object, renderLimitMs?: number): string;
+  /**
+   * Every property path the template reads from a named variable (locals too), up to its first
+   * computed key: what liquidjs's globalVariableSegments tells, without its analysis, which costs tens
+   * of milliseconds at a cold start (it locates each variable by scanning the source from the start).
+   */
+  readonly reads: readonly Segments[];
+}
+
+/** A property path: names, and list indexes where a literal number indexes. */
+export type Segments = readonly (string | number)[];
 
 interface Frame {
   ctx: Context;
@@ -52,13 +63,14 @@ export function compileLiquid(engine: Liquid, templates: Template[]): CompiledRe
   const { operators, strictVariables, keepOutputType } = engine.options;
   if (operators !== defaultOperators || strictVariables || keepOutputType) return undefined;
   let body: Run;
+  const compiler = new Compiler(engine);
   try {
-    body = new Compiler(engine).block(templates);
+    body = compiler.block(templates);
   } catch (err) {
     if (err instanceof Unsupported) return undefined;
     throw err;
   }
-  return (data, renderLimitMs) => {
+  const render = (data: object, renderLimitMs?: number) => {
     const renderOptions =
       renderLimitMs === undefined ? { sync: true } : { sync: true, renderLimit: renderLimitMs };
     const ctx = new Context(data, engine.options, renderOptions, { liquid: engine });
@@ -75,10 +87,12 @@ export function compileLiquid(engine: Liquid, templates: Template[]): CompiledRe
     body(f);
     return f.out;
   };
+  return Object.assign(render, { reads: compiler.reads });
 }
 
 class Compiler {
   private readonly jsTruthy: boolean;
+  readonly reads: Segments[] = [];
 
   constructor(private readonly engine: Liquid) {
     this.jsTruthy = !!engine.options.jsTruthy;
@@ -373,6 +387,7 @@ class Compiler {
     const name = typeof head === 'object' && head !== null && 'content' in head ? head.content : undefined;
     // A computed first name could be `forloop`, which compiled loops do not keep: not compiled.
     if (typeof name !== 'string' || name === 'forloop') throw new Unsupported();
+    this.reads.push(staticSegments(name, token.props.slice(1)));
     const rest = keys.slice(1);
     return (f) => readPath(f, readProperty(f, findScope(f, name), name), rest);
   }
@@ -380,6 +395,18 @@ class Compiler {
   private isTruthy(v: unknown): boolean {
     return this.jsTruthy ? !!v : v !== false && v !== undefined && v !== null;
   }
+}
+
+/** `name` and the literal keys after it, up to the first computed one. */
+function staticSegments(name: string, props: unknown[]): Segments {
+  const segments: (string | number)[] = [name];
+  for (const p of props) {
+    const content =
+      typeof p === 'object' && p !== null && 'content' in p ? (p as { content: unknown }).content : undefined;
+    if (typeof content !== 'string' && typeof content !== 'number') break;
+    segments.push(content);
+  }
+  return segments;
 }
 
 /** Context.findScope over this frame: loop scopes innermost first, the assign scope, the data, globals. */
