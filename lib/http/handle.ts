@@ -19,9 +19,10 @@ export interface RequestHead {
   headers: Record<string, string | undefined>;
 }
 
-/** An HTTP request as every platform can give it: the head, and the body as raw bytes. */
+/** An HTTP request as every platform can give it: the head, and the body as raw bytes or as text. */
 export interface HttpRequest extends RequestHead {
-  body: Buffer | undefined;
+  /** Text where the platform hands the body over as a string (Lambda): no round trip through bytes. */
+  body: Buffer | string | undefined;
   /** The body already parsed as JSON by the platform (functions-framework does), to skip a second parse. */
   parsedBody?: unknown;
   /** The platform stopped reading the body at MAX_BODY_BYTES; `body` is then unset. */
@@ -50,8 +51,8 @@ export const MAX_BODY_BYTES = 6 * 1024 * 1024;
 
 /** How a platform's read of an admitted request's body ended. */
 export type BodyRead =
-  /** The whole body (`parsed`: the platform's own JSON parse of it, if it made one). */
-  | { bytes: Buffer; parsed?: unknown }
+  /** The whole body, or its text (`parsed`: the platform's own JSON parse of it, if it made one). */
+  | { bytes: Buffer | string; parsed?: unknown }
   /** The body passed MAX_BODY_BYTES; reading stopped there. */
   | { tooLarge: true }
   /** The instance's in-flight body budget (lib/http/body-budget.ts) had no room for it. */
@@ -182,15 +183,16 @@ export function createHandler(options: HandlerOptions): WebhookHandler {
       }
       if ('tooLarge' in read) return refuse(413, `request body is over the limit of ${MAX_BODY_BYTES} bytes`);
       const body = read.bytes;
-      if (body.length > MAX_BODY_BYTES)
-        return refuse(413, `request body is ${body.length} bytes; the limit is ${MAX_BODY_BYTES}`);
-      if (body.length === 0) return refuse(400, 'no body found');
+      const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+      if (size > MAX_BODY_BYTES)
+        return refuse(413, `request body is ${size} bytes; the limit is ${MAX_BODY_BYTES}`);
+      if (size === 0) return refuse(400, 'no body found');
 
       let parsed: unknown = read.parsed;
       let result: Awaited<ReturnType<typeof handleReview>> | undefined;
       if (parsed === undefined) {
         try {
-          parsed = JSON.parse(body.toString('utf8'));
+          parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
         } catch (err) {
           result = unreadableReview(`request body is not JSON: ${(err as Error).message}`);
         }

@@ -112,12 +112,15 @@ function headersOf(headers: unknown): { map: Record<string, string | undefined> 
   return { map };
 }
 
-function bodyOf(body: unknown, base64: unknown): { bytes: Buffer | undefined } | { problem: string } {
+function bodyOf(
+  body: unknown,
+  base64: unknown,
+): { bytes: Buffer | string | undefined } | { problem: string } {
   if (base64 !== undefined && base64 !== null && typeof base64 !== 'boolean')
     return { problem: 'isBase64Encoded must be a boolean' };
   if (body === null || body === undefined) return { bytes: undefined };
   if (typeof body !== 'string') return { problem: `body must be a string (or null), not ${describe(body)}` };
-  return { bytes: Buffer.from(body, base64 ? 'base64' : 'utf8') };
+  return { bytes: base64 ? Buffer.from(body, 'base64') : body };
 }
 
 function describe(value: unknown): string {
