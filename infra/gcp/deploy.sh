@@ -82,7 +82,7 @@ OUTRIGGER_ON_CONFIG_ERROR: '${ON_CONFIG_ERROR:-deny}'
 OUTRIGGER_AUTH: '${AUTH}'
 OUTRIGGER_REVISION: '${REVISION:-}'
 NODE_ENV: production
-NODE_OPTIONS: '--max-semi-space-size=8'
+NODE_OPTIONS: '--max-semi-space-size=2'
 ENV
 
 secret_flags=()

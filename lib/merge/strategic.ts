@@ -22,8 +22,22 @@ interface PathNode {
   next: Map<string, PathNode>;
 }
 
+/**
+ * Values merging may take as they are when there is nothing under them: frozen, without directive
+ * keys or null values (which delete), so merging over nothing would copy them unchanged. Parsed
+ * template shapes mark theirs (lib/template/skeleton.ts): a rendered sidecar is most of what a pod
+ * merge would otherwise copy node by node.
+ */
+const plain = new WeakSet<object>();
+
+/** Marks a frozen value free of directives and nulls, all the way down. */
+export function markPlain(value: Json[] | JsonObject): void {
+  plain.add(value);
+}
+
 function merge(original: Json, patch: Json, node: PathNode | undefined): Json {
   if (!isObject(patch)) return patch;
+  if (plain.has(patch) && !hasKeys(original)) return patch;
   if (patch.$patch === 'replace') return withoutDirectives(patch);
   if (patch.$patch === 'delete') return null;
   const out: JsonObject = isObject(original) ? { ...original } : {};
@@ -160,7 +174,14 @@ function withoutDirectives(o: JsonObject): JsonObject {
   return out;
 }
 
+function hasKeys(value: Json): boolean {
+  if (!isObject(value)) return false;
+  for (const _ in value) return true;
+  return false;
+}
+
 function listWithoutDirectives(list: Json[]): Json[] {
+  if (plain.has(list)) return list;
   return list
     .filter((item) => !(isObject(item) && item.$patch === 'delete'))
     .map((item) => (isObject(item) ? (merge(null, item, undefined) as JsonObject) : item));

@@ -1,6 +1,7 @@
 import yaml from 'js-yaml';
 import { ByteLru, stringBytes } from '../cache/byte-lru.ts';
 import { isObject, type Json, type JsonObject } from '../json.ts';
+import { markPlain } from '../merge/strategic.ts';
 import { PLACEHOLDER } from './output-capture.ts';
 import { yamlScalar } from './yaml-scalar.ts';
 
@@ -16,71 +17,153 @@ const TREE_BYTES_PER_CHARACTER = 7;
 /**
  * Reading YAML is a third of a render's cost, and pods of the same shape render the same YAML but for
  * their output values. So a template is rendered with placeholders for its outputs; the placeholder text
- * is parsed once per distinct shape and cached; each render fills in its values.
+ * is parsed once per distinct shape into a plan, and each render fills in its values.
  *
  * Filling gives exactly what parsing the escaped text would: each value goes through the same escape
  * and is read back as JSON, which is the YAML subset that escape produces. Anything the fill cannot
  * vouch for (an output that is not a whole node, a key that is not a string, a duplicate key) returns
  * undefined and the caller parses the escaped text instead.
+ *
+ * What a shape holds with no output under it (most of a sidecar) is built once, frozen, and shared by
+ * every fill; only the nodes above an output are built per render. Frozen parts without directive keys
+ * or null values are marked (markPlain), so merging a sidecar into a pod does not copy them either: the
+ * pipeline never changes a node in place, and the freeze holds it to that.
  */
 export class SkeletonCache {
-  private readonly parsed = new ByteLru<Json>({
+  private readonly plans = new ByteLru<Plan | typeof UNFILLABLE>({
     maxBytes: SKELETON_CACHE_BYTES,
     maxEntryBytes: MAX_SKELETON_BYTES,
   });
 
   fill(text: string, values: unknown[]): JsonObject | null | undefined {
-    let skeleton = this.parsed.get(text);
-    if (skeleton === undefined) {
-      try {
-        skeleton = (yaml.load(text) ?? null) as Json;
-      } catch {
-        return undefined;
-      }
-      this.parsed.set(text, skeleton, stringBytes(text) + TREE_BYTES_PER_CHARACTER * text.length);
+    let plan = this.plans.get(text);
+    if (plan === undefined) {
+      plan = planOf(text);
+      this.plans.set(text, plan, stringBytes(text) + TREE_BYTES_PER_CHARACTER * text.length);
     }
-    const used = new Array<boolean>(values.length).fill(false);
-    const filled = fillNode(skeleton, values, used);
-    if (filled === FAIL || used.some((u) => !u)) return undefined;
+    if (plan === UNFILLABLE || plan.outputs !== values.length) return undefined;
+    const filled = plan.root.build(values);
+    if (filled === FAIL) return undefined;
     if (filled === null) return null;
     return isObject(filled) ? filled : undefined;
   }
 }
 
 const FAIL = Symbol('fail');
+/** A shape whose text does not parse, or whose placeholders are not each output once, in order. */
+const UNFILLABLE = Symbol('unfillable');
 
-function fillNode(node: Json, values: unknown[], used: boolean[]): Json | typeof FAIL {
+interface Plan {
+  root: Node;
+  /** How many outputs the shape holds: placeholders 0 to outputs - 1, each once. */
+  outputs: number;
+}
+
+/** A node of the shape: what to return for it, given the outputs of one render. */
+interface Node {
+  build: (values: unknown[]) => Json | typeof FAIL;
+  /** Whether no output is under the node: `build` then returns the node itself, frozen. */
+  fixed: boolean;
+}
+
+function planOf(text: string): Plan | typeof UNFILLABLE {
+  let tree: Json;
+  try {
+    tree = (yaml.load(text) ?? null) as Json;
+  } catch {
+    return UNFILLABLE;
+  }
+  const seen: number[] = [];
+  const root = nodeOf(tree, seen);
+  if (root === UNFILLABLE) return UNFILLABLE;
+  // Each output once: a missing number is an output that is not a node of its own (inside a longer
+  // scalar, a block or a comment).
+  const numbers = [...seen].sort((a, b) => a - b);
+  if (numbers.some((n, i) => n !== i)) return UNFILLABLE;
+  return { root, outputs: seen.length };
+}
+
+function nodeOf(node: Json, seen: number[]): Node | typeof UNFILLABLE {
   if (typeof node === 'string') {
-    const i = placeholderIndex(node, used);
-    if (i === FAIL) return FAIL;
-    return i === undefined ? node : asParsed(values[i]);
+    const i = placeholderIndex(node);
+    if (i === undefined) return fixed(node);
+    seen.push(i);
+    return { build: (values) => asParsed(values[i]), fixed: false };
   }
   if (Array.isArray(node)) {
-    const out: Json[] = [];
+    const items: Node[] = [];
     for (const item of node) {
-      const filled = fillNode(item, values, used);
-      if (filled === FAIL) return FAIL;
-      out.push(filled);
+      const n = nodeOf(item, seen);
+      if (n === UNFILLABLE) return UNFILLABLE;
+      items.push(n);
     }
-    return out;
+    if (items.every((n) => n.fixed)) return fixed(node);
+    return {
+      build: (values) => {
+        const out: Json[] = [];
+        for (const n of items) {
+          const v = n.build(values);
+          if (v === FAIL) return FAIL;
+          out.push(v);
+        }
+        return out;
+      },
+      fixed: false,
+    };
   }
-  if (!isObject(node)) return node;
-  const out: JsonObject = {};
+  if (!isObject(node)) return fixed(node);
+  const entries: { key: string | number; value: Node }[] = [];
   for (const [rawKey, child] of Object.entries(node)) {
-    let key = rawKey;
-    const i = placeholderIndex(rawKey, used);
-    if (i === FAIL) return FAIL;
-    if (i !== undefined) {
-      const value = values[i];
-      if (typeof value !== 'string' || value === '__proto__') return FAIL;
-      key = value;
-    }
-    if (key === '__proto__' || Object.hasOwn(out, key)) return FAIL;
-    const filled = fillNode(child as Json, values, used);
-    if (filled === FAIL) return FAIL;
-    out[key] = filled;
+    if (rawKey === '__proto__') return UNFILLABLE;
+    const i = placeholderIndex(rawKey);
+    if (i !== undefined) seen.push(i);
+    const value = nodeOf(child as Json, seen);
+    if (value === UNFILLABLE) return UNFILLABLE;
+    entries.push({ key: i ?? rawKey, value });
   }
-  return out;
+  const computedKeys = entries.some((e) => typeof e.key === 'number');
+  if (!computedKeys && entries.every((e) => e.value.fixed)) return fixed(node);
+  return {
+    build: (values) => {
+      const out: JsonObject = {};
+      for (const { key: k, value: n } of entries) {
+        let key = k;
+        if (typeof key === 'number') {
+          const v = values[key];
+          if (typeof v !== 'string' || v === '__proto__') return FAIL;
+          key = v;
+        }
+        if (computedKeys && Object.hasOwn(out, key)) return FAIL;
+        const v = n.build(values);
+        if (v === FAIL) return FAIL;
+        out[key] = v;
+      }
+      return out;
+    },
+    fixed: false,
+  };
+}
+
+/** A part of the shape with no output under it: frozen once, returned by every fill. */
+function fixed(node: Json): Node {
+  deepFreeze(node);
+  return { build: () => node, fixed: true };
+}
+
+/** Freezes the tree and marks its plain nodes (see markPlain); says whether the whole tree is plain. */
+function deepFreeze(node: Json): boolean {
+  if (node === null || typeof node !== 'object') return true;
+  let plain = true;
+  if (Array.isArray(node)) {
+    for (const item of node) if (!deepFreeze(item)) plain = false;
+  } else {
+    for (const [k, v] of Object.entries(node)) {
+      if (!deepFreeze(v as Json) || v === null || k.startsWith('$')) plain = false;
+    }
+  }
+  Object.freeze(node);
+  if (plain) markPlain(node);
+  return plain;
 }
 
 /** What YAML reads back from the escaped value: scalars are themselves, anything else a JSON copy. */
@@ -99,12 +182,8 @@ function asParsed(value: unknown): Json {
   }
 }
 
-function placeholderIndex(s: string, used: boolean[]): number | undefined | typeof FAIL {
+function placeholderIndex(s: string): number | undefined {
   if (s.charCodeAt(0) !== 0) return undefined;
   const m = PLACEHOLDER.exec(s);
-  if (!m) return undefined;
-  const i = Number(m[1]);
-  if (i >= used.length || used[i]) return FAIL;
-  used[i] = true;
-  return i;
+  return m ? Number(m[1]) : undefined;
 }

@@ -15,7 +15,7 @@ import { FF_MAIN, type ServerProcess, spawnServer } from './spawn-server.ts';
 export const INSTANCE_HEAP_MB = 200;
 
 /** The young-generation bound the deployments set (NODE_OPTIONS in serverless.yml and infra/gcp/deploy.sh). */
-export const DEPLOYED_NODE_OPTIONS = '--max-semi-space-size=8';
+export const DEPLOYED_NODE_OPTIONS = '--max-semi-space-size=2';
 
 /** The cluster an attack may use (or forge), and the one whose reviews must keep working. */
 export const C1 = { cluster: 'c1', secret: 'c1-attacked-0123456789abcdef0123456789' } as const;
