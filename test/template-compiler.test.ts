@@ -18,6 +18,9 @@ import { podArbitrary } from './support/pod-arbitraries.ts';
 import { PROFILE_NAMES, profileBundle } from '../lib/profile/registry.ts';
 
 const SEED = 20_261_201;
+/** Captured text by parsed template and trace, over every render of the file's tests. */
+const textOfTrace = new WeakMap<object, Map<string, string>>();
+let traceRepeats = 0;
 
 /** Both renders of every template of `config` for `pod`: plain, and with outputs captured. */
 function assertSameRenders(config: InjectorConfig, pod: Pod, namespace: string, what: string): void {
@@ -46,6 +49,22 @@ function assertSameRenders(config: InjectorConfig, pod: Pod, namespace: string, 
         renderCaptured(() => config.engine.renderSync(tpl, data)),
         `${what}, template ${name}, captured`,
       );
+      assert.ok(compiled.traced, `template ${name} gives a trace`);
+      let trace = '';
+      const captured = renderCaptured(() => {
+        const out = compiled.traced?.(data) ?? { text: '', trace: '' };
+        trace = out.trace;
+        return out.text;
+      });
+      // What the skeleton cache relies on: one trace (of one template) names one captured text.
+      let texts = textOfTrace.get(tpl);
+      if (!texts) textOfTrace.set(tpl, (texts = new Map()));
+      const seen = texts.get(trace);
+      if (seen === undefined) texts.set(trace, captured.text);
+      else {
+        traceRepeats++;
+        assert.equal(captured.text, seen, `${what}, template ${name}: the same trace, another text`);
+      }
     }
   }
 }
@@ -84,6 +103,7 @@ describe('compiled templates render what liquidjs renders', () => {
       }),
       { seed: SEED, numRuns: 400 },
     );
+    assert.ok(traceRepeats > 400, `${traceRepeats} renders met a trace seen before`);
   });
 
   const CORNERS = `
@@ -166,6 +186,31 @@ i{{ "lit".size }}{{ data["s"] }}{% assign k = "s" %}{{ data[k] }}{{ nil }}{{ emp
       paths += theirs.length;
     }
     assert.ok(paths > 200, `${paths} paths`);
+  });
+
+  it('traces: distinct for distinct paths; none for a template with an unescaped output', () => {
+    const engine = createEngine();
+    const trace = (source: string, data: object) =>
+      compileLiquid(engine, engine.parse(source))?.traced?.(data);
+    const loops = '{% for x in a %}{% if x %}1{% endif %}{% endfor %}{% for y in b %}2{% endfor %}';
+    const seen = new Map<string, string>();
+    for (const [a, b] of [
+      [[], [1]],
+      [[1], []],
+      [[1, 1], []],
+      [[0, 1], []],
+      [[1, 0], []],
+      [[1], [1]],
+    ]) {
+      const out = trace(loops, { a, b });
+      assert.ok(out);
+      const other = seen.get(out.trace);
+      assert.ok(other === undefined || other === out.text, `${out.trace}: ${other} and ${out.text}`);
+      seen.set(out.trace, out.text);
+    }
+    assert.equal(seen.size, 6);
+    assert.equal(compileLiquid(engine, engine.parse('{{ a | raw }}'))?.traced, undefined);
+    assert.ok(compileLiquid(engine, engine.parse('{{ a }}'))?.traced);
   });
 
   it('a template with a tag the compiler does not cover is left to the interpreter', () => {

@@ -8,13 +8,18 @@ import { type CompiledRender, compileLiquid, type Segments } from './liquid-comp
  */
 export const renderCounts = { compiled: 0, interpreted: 0, retried: 0 };
 
-const compiledOf = new WeakMap<Template[], CompiledRender | null>();
+/** A compiled template, and an id no other compiled template in this process has. */
+type TemplateRender = CompiledRender & { readonly id: number };
+
+const compiledOf = new WeakMap<Template[], TemplateRender | null>();
+let compiledCount = 0;
 
 /** The template compiled once (per parsed template, so once per config version), or null. */
-export function compiledTemplate(engine: Liquid, tpl: Template[]): CompiledRender | null {
+export function compiledTemplate(engine: Liquid, tpl: Template[]): TemplateRender | null {
   let compiled = compiledOf.get(tpl);
   if (compiled === undefined) {
-    compiled = compileLiquid(engine, tpl) ?? null;
+    const render = compileLiquid(engine, tpl);
+    compiled = render ? Object.assign(render, { id: ++compiledCount }) : null;
     compiledOf.set(tpl, compiled);
   }
   return compiled;

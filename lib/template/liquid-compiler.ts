@@ -36,6 +36,13 @@ export interface CompiledRender {
    * of milliseconds at a cold start (it locates each variable by scanning the source from the start).
    */
   readonly reads: readonly Segments[];
+  /**
+   * The same render, also giving its trace: the branches it took and how often each loop ran. When every
+   * output goes through the engine's output escape, the text is a function of the trace and of the
+   * escape's results alone, so with outputs captured (output-capture.ts) the trace names the text, in a
+   * fraction of its length. Undefined for a template with an unescaped (`raw`) output.
+   */
+  readonly traced?: (data: object, renderLimitMs?: number) => { text: string; trace: string };
 }
 
 /** A property path: names, and list indexes where a literal number indexes. */
@@ -52,6 +59,7 @@ interface Frame {
   env: object;
   globals: object;
   out: string;
+  trace: string;
 }
 
 type Ev = (f: Frame) => unknown;
@@ -63,14 +71,14 @@ export function compileLiquid(engine: Liquid, templates: Template[]): CompiledRe
   const { operators, strictVariables, keepOutputType } = engine.options;
   if (operators !== defaultOperators || strictVariables || keepOutputType) return undefined;
   let body: Run;
-  const compiler = new Compiler(engine);
+  const compiler = new Compiler(engine, templates);
   try {
-    body = compiler.block(templates);
+    body = compiler.block(templates, true);
   } catch (err) {
     if (err instanceof Unsupported) return undefined;
     throw err;
   }
-  const render = (data: object, renderLimitMs?: number) => {
+  const run = (data: object, renderLimitMs: number | undefined): Frame => {
     const renderOptions =
       renderLimitMs === undefined ? { sync: true } : { sync: true, renderLimit: renderLimitMs };
     const ctx = new Context(data, engine.options, renderOptions, { liquid: engine });
@@ -83,23 +91,54 @@ export function compileLiquid(engine: Liquid, templates: Template[]): CompiledRe
       env: ctx.environments,
       globals: ctx.globals ?? {},
       out: '',
+      trace: '',
     };
     body(f);
-    return f.out;
+    return f;
   };
-  return Object.assign(render, { reads: compiler.reads });
+  const render = (data: object, renderLimitMs?: number) => run(data, renderLimitMs).out;
+  const traced = (data: object, renderLimitMs?: number) => {
+    const f = run(data, renderLimitMs);
+    return { text: f.out, trace: f.trace };
+  };
+  return Object.assign(render, { reads: compiler.reads, ...(compiler.escapesAll && { traced }) });
 }
+
+/**
+ * A branch taken writes one character that is no digit and no `;`, a loop its count and a `;`: no
+ * trace is a prefix of another's, so two traces are equal only for the same path.
+ */
+const BRANCH_MARK = 0x41;
+const MAX_BRANCHES = 4096;
 
 class Compiler {
   private readonly jsTruthy: boolean;
   readonly reads: Segments[] = [];
+  /** Whether every output ends in the engine's output escape (see CompiledRender.traced). */
+  escapesAll = true;
+  /** Names the template assigns or loops over: only these can be found in a scope but the data's. */
+  private readonly locals = new Set<string>();
 
-  constructor(private readonly engine: Liquid) {
+  constructor(
+    private readonly engine: Liquid,
+    templates: Template[],
+  ) {
     this.jsTruthy = !!engine.options.jsTruthy;
+    collectLocals(templates, this.locals);
   }
 
-  block(templates: Template[]): Run {
+  /**
+   * The render limit is checked where a render starts and at each loop iteration, not at every block as
+   * the interpreter does: what runs between two checks is then bounded by the template's own length,
+   * and a clock read per block was a sixteenth of a render.
+   */
+  block(templates: Template[], checked = false): Run {
     const runs = templates.map((t) => this.node(t)).filter((r): r is Run => r !== undefined);
+    if (!checked) {
+      return (f) => {
+        for (const run of runs) run(f);
+      };
+    }
     return (f) => {
       f.ctx.renderLimit.check(performance.now());
       for (const run of runs) run(f);
@@ -115,6 +154,8 @@ class Compiler {
       };
     }
     if (t instanceof Output) {
+      const filters = t.value.filters as unknown as { handler: unknown }[];
+      if (filters.at(-1)?.handler !== this.engine.options.outputEscape) this.escapesAll = false;
       const value = this.value(t.value);
       return (f) => {
         f.out += stringify(toValue(value(f)));
@@ -165,13 +206,19 @@ class Compiler {
       truthy: b.truthy,
     }));
     const otherwise = this.block(elseTemplates);
+    if (compiled.length >= MAX_BRANCHES) throw new Unsupported();
+    const marks = [...compiled, undefined].map((_, i) => String.fromCharCode(BRANCH_MARK + i));
+    const otherwiseMark = marks[compiled.length] as string;
     return (f) => {
-      for (const b of compiled) {
+      for (let i = 0; i < compiled.length; i++) {
+        const b = compiled[i] as (typeof compiled)[number];
         if (this.isTruthy(toValue(b.value(f))) === b.truthy) {
+          f.trace += marks[i];
           b.run(f);
           return;
         }
       }
+      f.trace += otherwiseMark;
       otherwise(f);
     };
   }
@@ -187,10 +234,11 @@ class Compiler {
     // offset/limit/reversed and `continue` bookkeeping are not compiled.
     if (Object.keys(hash.hash).length > 0) throw new Unsupported();
     const items = this.token(collection);
-    const body = this.block(templates);
+    const body = this.block(templates, true);
     const otherwise = this.block(elseTemplates);
     return (f) => {
       const list = toEnumerable(items(f));
+      f.trace += `${list.length};`;
       if (!list.length) {
         otherwise(f);
         return;
@@ -375,25 +423,65 @@ class Compiler {
   }
 
   private propertyAccess(token: { variable?: unknown; props: unknown[] }): Ev {
-    const keys = token.props.map((p) => {
-      const ev = this.token(p);
-      return (f: Frame) => toValue(ev(f));
-    });
     if (token.variable !== undefined && token.variable !== null) {
       const variable = this.token(token.variable);
-      return (f) => readPath(f, variable(f), keys);
+      const path = this.path(token.props);
+      return (f) => path(f, variable(f));
     }
-    const [head] = token.props;
+    const [head, ...props] = token.props;
     const name = typeof head === 'object' && head !== null && 'content' in head ? head.content : undefined;
     // A computed first name could be `forloop`, which compiled loops do not keep: not compiled.
     if (typeof name !== 'string' || name === 'forloop') throw new Unsupported();
-    this.reads.push(staticSegments(name, token.props.slice(1)));
-    const rest = keys.slice(1);
-    return (f) => readPath(f, readProperty(f, findScope(f, name), name), rest);
+    this.reads.push(staticSegments(name, props));
+    const path = this.path(props);
+    // A name the template never assigns or loops over is in no scope but the data's (or the globals):
+    // unless Object.prototype has it, which every scope inherits.
+    if (!this.locals.has(name) && !(name in Object.prototype)) {
+      return (f) => path(f, readProperty(f, name in f.env ? f.env : f.globals, name));
+    }
+    return (f) => path(f, readProperty(f, findScope(f, name), name));
+  }
+
+  /** The reads of `props` in turn from a start value; a literal key (most of them) is read as it is. */
+  private path(props: unknown[]): (f: Frame, start: unknown) => unknown {
+    if (props.length === 0) return (_f, start) => start;
+    const literal = props.map((p) => {
+      const content = typeof p === 'object' && p !== null && 'content' in p ? p.content : undefined;
+      return typeof content === 'string' || typeof content === 'number' ? content : undefined;
+    });
+    if (literal.every((k) => k !== undefined)) {
+      return (f, start) => {
+        let value = start;
+        for (const key of literal) value = readProperty(f, value, key);
+        return value;
+      };
+    }
+    const keys = props.map((p) => {
+      const ev = this.token(p);
+      return (f: Frame) => toValue(ev(f));
+    });
+    return (f, start) => readPath(f, start, keys);
   }
 
   private isTruthy(v: unknown): boolean {
     return this.jsTruthy ? !!v : v !== false && v !== undefined && v !== null;
+  }
+}
+
+/** The names `assign` and `for` bind anywhere in the templates, nested blocks included. */
+function collectLocals(templates: Template[], into: Set<string>): void {
+  for (const t of templates) {
+    const tag = t as unknown as {
+      key?: unknown;
+      variable?: unknown;
+      templates?: Template[];
+      elseTemplates?: Template[];
+      branches?: { templates: Template[] }[];
+    };
+    if (t instanceof AssignTag && typeof tag.key === 'string') into.add(tag.key);
+    if (t instanceof ForTag && typeof tag.variable === 'string') into.add(tag.variable);
+    for (const nested of [tag.templates, tag.elseTemplates, ...(tag.branches ?? []).map((b) => b.templates)])
+      if (Array.isArray(nested)) collectLocals(nested, into);
   }
 }
 

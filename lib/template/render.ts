@@ -23,11 +23,21 @@ export function renderTemplate(
   const tpl = config.templates.get(name);
   if (!tpl) throw new InjectionError('unknown-template', `template "${name}" is not in the config`);
   const compiled = compiledTemplate(config.engine, tpl);
+  // The shape's key: its trace when the compiled template gives one (far shorter than the text it
+  // names, and hashing the text was a fifth of a render), else the text itself.
+  let shapeKey: string | undefined;
   const render = () => {
     const limits = budget && { renderLimit: budget.remainingMs() };
     if (compiled) {
       try {
-        const text = compiled(data, limits?.renderLimit);
+        let text: string;
+        if (compiled.traced) {
+          const out = compiled.traced(data, limits?.renderLimit);
+          text = out.text;
+          shapeKey = `${compiled.id}\u0001${out.trace}`;
+        } else {
+          text = compiled(data, limits?.renderLimit);
+        }
         renderCounts.compiled++;
         return text;
       } catch {
@@ -38,6 +48,7 @@ export function renderTemplate(
     } else {
       renderCounts.interpreted++;
     }
+    shapeKey = undefined;
     try {
       return config.engine.renderSync(tpl, data, limits);
     } catch (err) {
@@ -50,7 +61,7 @@ export function renderTemplate(
     }
   };
   const captured = renderCaptured(render);
-  const filled = config.skeletons.fill(captured.text, captured.values);
+  const filled = config.skeletons.fill(captured.text, captured.values, shapeKey);
   if (filled !== undefined) {
     if (filled) refuseRepeatedKeys(filled, name);
     return filled ?? {};

@@ -35,11 +35,15 @@ export class SkeletonCache {
     maxEntryBytes: MAX_SKELETON_BYTES,
   });
 
-  fill(text: string, values: unknown[]): JsonObject | null | undefined {
-    let plan = this.plans.get(text);
+  /**
+   * `key` names the text (liquid-compiler.ts, CompiledRender.traced): the same key is always the same
+   * text. Without one, the text is its own key.
+   */
+  fill(text: string, values: unknown[], key = text): JsonObject | null | undefined {
+    let plan = this.plans.get(key);
     if (plan === undefined) {
       plan = planOf(text);
-      this.plans.set(text, plan, stringBytes(text) + TREE_BYTES_PER_CHARACTER * text.length);
+      this.plans.set(key, plan, stringBytes(key) + TREE_BYTES_PER_CHARACTER * text.length);
     }
     if (plan === UNFILLABLE || plan.outputs !== values.length) return undefined;
     const filled = plan.root.build(values);
