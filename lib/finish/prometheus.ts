@@ -107,9 +107,13 @@ function mergeEnabled(annotations: Record<string, string>, meshMerge: boolean): 
   return v !== undefined ? (parseGoBool(v) ?? meshMerge) : meshMerge;
 }
 
-/** Prometheus' label sanitising: `prometheus.io/scrape`, `prometheus.io.scrape` and `prometheus-io/scrape` are one. */
+/**
+ * Prometheus' label sanitising: `prometheus.io/scrape`, `prometheus.io.scrape` and `prometheus-io/scrape`
+ * are one. Only a key starting with `prometheus` can sanitise to one of those asked for here, and most
+ * of a pod's annotations do not: they are not rewritten at all.
+ */
 function sanitise(key: string): string {
-  return key.replace(/[^a-zA-Z0-9_]/g, '_');
+  return key.startsWith('prometheus') ? key.replace(/[^a-zA-Z0-9_]/g, '_') : key;
 }
 
 function isPrometheusAnnotation(key: string): boolean {
