@@ -32,7 +32,7 @@ async function answer(pod: unknown, cfg: InjectorConfig, cache?: InjectionCache,
 }
 
 describe('injection result cache', () => {
-  it('replicas of one workload cost one injection, with byte-identical answers', async () => {
+  it('replicas of one workload cost two injections, with byte-identical answers', async () => {
     const cache = new InjectionCache();
     const pods = [
       ...Array.from({ length: 20 }, (_, i) => replica(i)),
@@ -40,7 +40,16 @@ describe('injection result cache', () => {
       replica(99, 'third'),
     ];
     for (const pod of pods) assert.equal(await answer(pod, config, cache), await answer(pod, config));
-    assert.deepEqual(cache.stats, { hits: 19, misses: 3 });
+    // The first replica's answer is not kept: its key is, and the second one's answer is.
+    assert.deepEqual(cache.stats, { hits: 18, misses: 4 });
+    assert.ok(cache.bytes > 0);
+  });
+
+  it('keeps no answer for a key seen once: a fleet of distinct workloads leaves the cache empty', async () => {
+    const cache = new InjectionCache();
+    for (let i = 0; i < 30; i++) await answer(deploymentPod(`w${i}`), config, cache);
+    assert.equal(cache.bytes, 0);
+    assert.deepEqual(cache.stats, { hits: 0, misses: 30 });
   });
 
   it('keys on everything else: namespace, URL path, config version, annotations', async () => {
@@ -79,25 +88,26 @@ describe('injection result cache', () => {
     const b = { ...replica(2), metadata: { ...replica(2).metadata, name: 'hello-7d4b9-bbbbb' } };
     assert.notEqual(await answer(a, cfg, cache), await answer(b, cfg, cache));
     assert.equal(await answer(b, cfg, cache), await answer(b, cfg));
-    assert.deepEqual(cache.stats, { hits: 1, misses: 2 });
+    assert.equal(await answer(b, cfg, cache), await answer(b, cfg));
+    assert.deepEqual(cache.stats, { hits: 1, misses: 3 });
   });
 
   it('is bounded by bytes: the least recently used answer goes first', async () => {
     const one = new InjectionCache();
-    await answer(deploymentPod('a'), config, one);
+    for (let i = 0; i < 2; i++) await answer(deploymentPod('a'), config, one);
     const entryBytes = one.bytes;
     assert.ok(entryBytes > 1000, `an entry counts its key and patch (${entryBytes} bytes)`);
     const cache = new InjectionCache(Math.floor(entryBytes * 2.5));
-    for (const name of ['a', 'b', 'c', 'a']) await answer(deploymentPod(name), config, cache);
-    assert.deepEqual(cache.stats, { hits: 0, misses: 4 }, 'a was evicted by c');
+    // Each name twice, so each answer is kept.
+    for (const name of ['a', 'a', 'b', 'b', 'c', 'c', 'a']) await answer(deploymentPod(name), config, cache);
+    assert.deepEqual(cache.stats, { hits: 0, misses: 7 }, 'a was evicted by c');
     assert.ok(cache.bytes <= entryBytes * 2.5);
   });
 
   it('keeps no answer larger than its bound allows', async () => {
     const cache = new InjectionCache(1000);
-    await answer(deploymentPod('a'), config, cache);
-    await answer(deploymentPod('a'), config, cache);
-    assert.deepEqual(cache.stats, { hits: 0, misses: 2 });
+    for (let i = 0; i < 3; i++) await answer(deploymentPod('a'), config, cache);
+    assert.deepEqual(cache.stats, { hits: 0, misses: 3 });
     assert.equal(cache.bytes, 0);
   });
 });

@@ -52,7 +52,7 @@ export interface ReviewSettings {
    * review naming the source and the cause; `allow` admits the pod uninjected, with a warning saying why.
    */
   onConfigUnavailable?: 'deny' | 'allow';
-  /** Results of earlier reviews, so replicas of one workload cost one injection. */
+  /** Results of earlier reviews, so the replicas of one workload cost two injections, not one each. */
   cache?: InjectionCache;
   /** The time one review may take (DEFAULT_REVIEW_BUDGET_MS), measured on `clock` (performance.now). */
   budgetMs?: number;

@@ -98,7 +98,7 @@ export interface HandlerOptions extends ReviewSettings {
  */
 export function createHandler(options: HandlerOptions): WebhookHandler {
   const now = options.now ?? performance.now.bind(performance);
-  // One cache per handler (per warm instance): replicas of a workload are injected once.
+  // One cache per handler (per warm instance): replicas of a workload are injected twice, not each.
   const settings = { cache: new InjectionCache(), ...options };
 
   // Everything that can be told from the head is told here, so a caller who may not inject (anonymous,

@@ -23,18 +23,26 @@ const MAX_KEY_LENGTH = 64 * 1024;
 export const RESULT_CACHE_BYTES = 4 * 1024 * 1024;
 /** An answer larger than this (a patch for a very large pod) is not kept. */
 const MAX_ENTRY_BYTES = 1024 * 1024;
+/** The keys seen once and not yet kept (see InjectionCache.set), counted as the strings they are. */
+export const SEEN_KEYS_BYTES = 512 * 1024;
 
 export type CachedInjection = Pick<InjectOutcome, 'decision' | 'templates'> & { patch: Base64 };
 
 /**
- * Remembers injection results so the replicas of one workload cost one render. The key is everything
+ * Remembers injection results so the replicas of one workload cost two renders. The key is everything
  * the result can depend on: config version, request context and the pod, minus the per-object
  * metadata, which is dropped only when no template reads it and the workload does not come from the
  * pod's own name. So a hit returns exactly the bytes a fresh injection would give. An LRU bounded by
  * bytes (RESULT_CACHE_BYTES), so large pods cannot make it hold more.
+ *
+ * An answer is kept the second time its key comes, not the first: most pods have no replica to come
+ * after them (a Job's, a bare pod, each of a fleet of distinct workloads), and keeping every answer
+ * cost a distinct review a tenth of its time, in the heap growing with answers nobody asks for again.
+ * Until then only the key is kept, in a smaller LRU (SEEN_KEYS_BYTES).
  */
 export class InjectionCache {
   private readonly entries: ByteLru<CachedInjection>;
+  private readonly seen = new ByteLru<true>({ maxBytes: SEEN_KEYS_BYTES });
   readonly stats = { hits: 0, misses: 0 };
   private readonly volatileReads = new WeakMap<InjectorConfig, boolean>();
 
@@ -82,6 +90,11 @@ export class InjectionCache {
   }
 
   set(key: string, value: CachedInjection): void {
+    if (this.seen.get(key) === undefined) {
+      this.seen.set(key, true, stringBytes(key));
+      return;
+    }
+    this.seen.delete(key);
     const names = JSON.stringify(value.templates) + value.decision.reason;
     this.entries.set(key, value, stringBytes(key) + stringBytes(value.patch) + stringBytes(names));
   }
