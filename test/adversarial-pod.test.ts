@@ -73,7 +73,7 @@ describe('attacks through pod fields, dist/server.js at --max-old-space-size=200
     await server.assertStillServes();
   });
 
-  it('300 distinct pods with large proxyMetadata keep the heap bounded (was: 360 MiB kept, heap abort at 200)', async () => {
+  it('300 distinct pods with large proxyMetadata keep the heap bounded (was: 360 MiB kept, heap abort at 200)', async (t) => {
     const rss = server.rssKiB();
     const pods = Array.from({ length: 300 }, (_, i) => {
       const meta: Record<string, string> = {};
@@ -85,6 +85,7 @@ describe('attacks through pod fields, dist/server.js at --max-old-space-size=200
       for (const a of answers) assert.equal(a.response.allowed, true, a.response.status?.message);
     }
     const grown = server.rssKiB() - rss;
+    t.diagnostic(`RSS ${mib(rss)} → ${mib(server.rssKiB())} MiB`);
     assert.ok(grown < 120 * 1024, `RSS grew by ${mib(grown)} MiB (${mib(rss)} → ${mib(server.rssKiB())})`);
     await server.assertStillServes();
   });
