@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import yaml from 'js-yaml';
 import { layerBundles } from '../lib/config/bundle.ts';
 import { compileBundle } from '../lib/config/compile.ts';
@@ -7,10 +9,13 @@ import { DEFAULT_BUNDLE } from '../lib/config/default.ts';
 import type { Pod } from '../lib/kube/types.ts';
 import { buildTemplateData } from '../lib/template/data.ts';
 import { renderTemplate } from '../lib/template/render.ts';
+import { renderCaptured } from '../lib/template/output-capture.ts';
+import { PLAN_BYTES_PER_CHARACTER, SkeletonCache } from '../lib/template/skeleton.ts';
 import { deploymentPod } from './support/reviews.ts';
 
 // Outputs in places the skeleton shortcut must refuse: inside a block scalar, in a comment, as a key,
-// as a duplicate key, next to static text, and values of every type.
+// as a duplicate key, next to static text, and values of every type; and literals YAML reads as other
+// than JSON (a timestamp, binary).
 const EDGE = `metadata:
   annotations:
     block: |
@@ -25,6 +30,8 @@ const EDGE = `metadata:
     list: {{ values.global.proxy.startupProbe }}
     missing: {{ pod.nothing }}
     unicode: {{ pod.metadata.labels.uni }}
+    stamp: 2001-12-14
+    bin: !!binary aGVsbG8=
 `;
 
 const config = compileBundle(layerBundles(DEFAULT_BUNDLE, { templates: { edge: EDGE } }), 'skeleton-test');
@@ -73,5 +80,30 @@ describe('parsed-shape cache for rendered templates', () => {
       }
       assert.equal(JSON.stringify(viaSkeleton('edge', pod)), want);
     }
+  });
+
+  it('a plan holds no more heap than the cache counts for it', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const data = buildTemplateData(deploymentPod('a') as Pod, config, { proxyEnvs: {}, revision: '' });
+    const tpl = config.templates.get('sidecar');
+    assert.ok(tpl);
+    const captured = renderCaptured(() => config.engine.renderSync(tpl, data));
+    // Distinct texts (a trailing comment), flattened, so no plan shares a node or a string with another.
+    const texts = Array.from({ length: 100 }, (_, i) => `${captured.text}\n# ${i}`);
+    for (const t of texts) t.charCodeAt(t.length - 1);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const cache = new SkeletonCache();
+    for (const [i, t] of texts.entries()) assert.ok(cache.fill(t, captured.values, `shape ${i}`));
+    gc();
+    const perCharacter = (process.memoryUsage().heapUsed - before) / (texts.length * captured.text.length);
+    assert.ok(perCharacter < PLAN_BYTES_PER_CHARACTER, `${perCharacter.toFixed(1)} bytes a character`);
+  });
+
+  it('a text is never taken for a shape named like it', () => {
+    const cache = new SkeletonCache();
+    assert.deepEqual(cache.fill('a: 1', [], 'b: 2'), { a: 1 });
+    assert.deepEqual(cache.fill('b: 2', []), { b: 2 });
   });
 });

@@ -102,7 +102,12 @@ function str(v: unknown): string {
 export function reviewText(review: JsonObject): string {
   const response = review.response;
   const last = (o: object) => Object.keys(o).at(-1);
-  if (!isObject(response) || last(review) !== 'response' || last(response) !== 'patch')
+  if (
+    !isObject(response) ||
+    typeof response.patch !== 'string' ||
+    last(review) !== 'response' ||
+    last(response) !== 'patch'
+  )
     return JSON.stringify(review);
   const { patch, ...rest } = response as { patch: Base64 };
   return `${JSON.stringify({ ...review, response: rest }).slice(0, -2)},"patch":"${patch}"}}`;

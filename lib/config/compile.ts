@@ -20,8 +20,9 @@ export interface InjectorConfig {
 
 /** The engine every compiled config parses and renders with (and the parse cache it shares). */
 export const sharedEngine = createEngine();
-// A shape is keyed by its whole text, which names everything it depends on: configs can share it, and
-// the instance's bound holds however many configs (clusters, versions) it serves.
+// A shape is keyed by what names its whole text (the compiled template and the render's trace, or the
+// text itself), which is everything it depends on: configs can share it, and the instance's bound
+// holds however many configs (clusters, versions) it serves.
 const sharedSkeletons = new SkeletonCache();
 
 export function compileBundle(bundle: Bundle, source: string, engine: Liquid = sharedEngine): InjectorConfig {

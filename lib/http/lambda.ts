@@ -120,7 +120,9 @@ function bodyOf(
     return { problem: 'isBase64Encoded must be a boolean' };
   if (body === null || body === undefined) return { bytes: undefined };
   if (typeof body !== 'string') return { problem: `body must be a string (or null), not ${describe(body)}` };
-  return { bytes: base64 ? Buffer.from(body, 'base64') : body };
+  // Well-formed as a round trip through UTF-8 bytes makes it (a lone surrogate becomes U+FFFD), as the
+  // other platforms' bodies are.
+  return { bytes: base64 ? Buffer.from(body, 'base64') : body.toWellFormed() };
 }
 
 function describe(value: unknown): string {

@@ -25,6 +25,8 @@ export const RESULT_CACHE_BYTES = 4 * 1024 * 1024;
 const MAX_ENTRY_BYTES = 1024 * 1024;
 /** The keys seen once and not yet kept (see InjectionCache.set), counted as the strings they are. */
 export const SEEN_KEYS_BYTES = 512 * 1024;
+/** What a map entry costs beside its key: small keys would otherwise hold twice what they count. */
+const SEEN_ENTRY_BYTES = 100;
 
 export type CachedInjection = Pick<InjectOutcome, 'decision' | 'templates'> & { patch: Base64 };
 
@@ -50,7 +52,7 @@ export class InjectionCache {
     this.entries = new ByteLru({ maxBytes, maxEntryBytes: Math.min(maxBytes, MAX_ENTRY_BYTES) });
   }
 
-  /** The bytes held now, at most the bound given at construction. */
+  /** The bytes the answers hold now, at most the bound given at construction (the keys seen once aside). */
   get bytes(): number {
     return this.entries.bytes;
   }
@@ -91,7 +93,7 @@ export class InjectionCache {
 
   set(key: string, value: CachedInjection): void {
     if (this.seen.get(key) === undefined) {
-      this.seen.set(key, true, stringBytes(key));
+      this.seen.set(key, true, stringBytes(key) + SEEN_ENTRY_BYTES);
       return;
     }
     this.seen.delete(key);

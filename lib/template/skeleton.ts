@@ -6,13 +6,15 @@ import { PLACEHOLDER } from './output-capture.ts';
 import { yamlScalar } from './yaml-scalar.ts';
 
 /**
- * The bound per instance. An entry counts its text and its parsed tree, which holds about 6.5 bytes per
- * character of text (measured: the sidecar template's 4,750-character shape parses to 31 KB of heap).
+ * The bound per instance. An entry counts its key and its plan: the frozen tree of the shape's text
+ * and, for each node above an output, a builder. Measured: the sidecar's 4,850-character shape holds
+ * 11.6-13 bytes a character as a plan, the tree alone 5 (test/skeleton.test.ts holds plans under
+ * the count).
  */
 export const SKELETON_CACHE_BYTES = 8 * 1024 * 1024;
 /** A shape this large comes from a pod with hundreds of ports or containers: parse it, do not keep it. */
 const MAX_SKELETON_BYTES = 512 * 1024;
-const TREE_BYTES_PER_CHARACTER = 7;
+export const PLAN_BYTES_PER_CHARACTER = 16;
 
 /**
  * Reading YAML is a third of a render's cost, and pods of the same shape render the same YAML but for
@@ -21,8 +23,9 @@ const TREE_BYTES_PER_CHARACTER = 7;
  *
  * Filling gives exactly what parsing the escaped text would: each value goes through the same escape
  * and is read back as JSON, which is the YAML subset that escape produces. Anything the fill cannot
- * vouch for (an output that is not a whole node, a key that is not a string, a duplicate key) returns
- * undefined and the caller parses the escaped text instead.
+ * vouch for (an output that is not a whole node, a key that is not a string, a duplicate key, a value
+ * YAML reads as something other than JSON, such as a date) returns undefined and the caller parses the
+ * escaped text instead.
  *
  * What a shape holds with no output under it (most of a sidecar) is built once, frozen, and shared by
  * every fill; only the nodes above an output are built per render. Frozen parts without directive keys
@@ -36,17 +39,19 @@ export class SkeletonCache {
   });
 
   /**
-   * `key` names the text (liquid-compiler.ts, CompiledRender.traced): the same key is always the same
-   * text. Without one, the text is its own key.
+   * `shape` names the text when the render can (liquid-compiler.ts, CompiledRender.traced: the same
+   * name is always the same text); without it the text is its own name. The two never meet: a text a
+   * pod writes through an unescaped output cannot take another template's shape.
    */
-  fill(text: string, values: unknown[], key = text): JsonObject | null | undefined {
+  fill(text: string, values: unknown[], shape?: string): JsonObject | null | undefined {
+    const key = shape === undefined ? `t${text}` : `s${shape}`;
     let plan = this.plans.get(key);
     if (plan === undefined) {
       plan = planOf(text);
-      this.plans.set(key, plan, stringBytes(key) + TREE_BYTES_PER_CHARACTER * text.length);
+      this.plans.set(key, plan, stringBytes(key) + PLAN_BYTES_PER_CHARACTER * text.length);
     }
     if (plan === UNFILLABLE || plan.outputs !== values.length) return undefined;
-    const filled = plan.root.build(values);
+    const filled = plan.root.fixed ? plan.root.value : plan.root.build(values);
     if (filled === FAIL) return undefined;
     if (filled === null) return null;
     return isObject(filled) ? filled : undefined;
@@ -54,7 +59,7 @@ export class SkeletonCache {
 }
 
 const FAIL = Symbol('fail');
-/** A shape whose text does not parse, or whose placeholders are not each output once, in order. */
+/** A shape whose text does not parse, or whose placeholders are not each output exactly once. */
 const UNFILLABLE = Symbol('unfillable');
 
 interface Plan {
@@ -63,12 +68,11 @@ interface Plan {
   outputs: number;
 }
 
-/** A node of the shape: what to return for it, given the outputs of one render. */
-interface Node {
-  build: (values: unknown[]) => Json | typeof FAIL;
-  /** Whether no output is under the node: `build` then returns the node itself, frozen. */
-  fixed: boolean;
-}
+/**
+ * A node of the shape: one with no output under it is its frozen value, shared by every fill; one
+ * above an output is built per fill.
+ */
+type Node = { fixed: true; value: Json } | { fixed: false; build: (values: unknown[]) => Json | typeof FAIL };
 
 function planOf(text: string): Plan | typeof UNFILLABLE {
   let tree: Json;
@@ -84,16 +88,25 @@ function planOf(text: string): Plan | typeof UNFILLABLE {
   // scalar, a block or a comment).
   const numbers = [...seen].sort((a, b) => a - b);
   if (numbers.some((n, i) => n !== i)) return UNFILLABLE;
+  if (root.fixed) freeze(root.value);
   return { root, outputs: seen.length };
 }
 
+/**
+ * The plan of a parsed node. Parts with no output are left as they are and frozen where a built node
+ * holds them (each frozen part walked once).
+ */
 function nodeOf(node: Json, seen: number[]): Node | typeof UNFILLABLE {
   if (typeof node === 'string') {
     const i = placeholderIndex(node);
-    if (i === undefined) return fixed(node);
+    if (i === undefined) return { fixed: true, value: node };
     seen.push(i);
-    return { build: (values) => asParsed(values[i]), fixed: false };
+    return { fixed: false, build: (values) => asParsed(values[i]) };
   }
+  if (node === null || typeof node !== 'object') return { fixed: true, value: node };
+  // YAML's other types (a timestamp is a Date, !!binary a Uint8Array) are not what the escaped text's
+  // reader gives back through JSON: the caller parses the text, as before there were plans.
+  if (!Array.isArray(node) && Object.getPrototypeOf(node) !== Object.prototype) return UNFILLABLE;
   if (Array.isArray(node)) {
     const items: Node[] = [];
     for (const item of node) {
@@ -101,36 +114,38 @@ function nodeOf(node: Json, seen: number[]): Node | typeof UNFILLABLE {
       if (n === UNFILLABLE) return UNFILLABLE;
       items.push(n);
     }
-    if (items.every((n) => n.fixed)) return fixed(node);
+    if (items.every((n) => n.fixed)) return { fixed: true, value: node };
+    const parts = items.map(part);
     return {
+      fixed: false,
       build: (values) => {
         const out: Json[] = [];
-        for (const n of items) {
-          const v = n.build(values);
+        for (const p of parts) {
+          const v = typeof p === 'function' ? p(values) : p.value;
           if (v === FAIL) return FAIL;
           out.push(v);
         }
         return out;
       },
-      fixed: false,
     };
   }
-  if (!isObject(node)) return fixed(node);
-  const entries: { key: string | number; value: Node }[] = [];
+  const entries: { key: string | number; node: Node }[] = [];
   for (const [rawKey, child] of Object.entries(node)) {
     if (rawKey === '__proto__') return UNFILLABLE;
     const i = placeholderIndex(rawKey);
     if (i !== undefined) seen.push(i);
-    const value = nodeOf(child as Json, seen);
-    if (value === UNFILLABLE) return UNFILLABLE;
-    entries.push({ key: i ?? rawKey, value });
+    const n = nodeOf(child as Json, seen);
+    if (n === UNFILLABLE) return UNFILLABLE;
+    entries.push({ key: i ?? rawKey, node: n });
   }
   const computedKeys = entries.some((e) => typeof e.key === 'number');
-  if (!computedKeys && entries.every((e) => e.value.fixed)) return fixed(node);
+  if (!computedKeys && entries.every((e) => e.node.fixed)) return { fixed: true, value: node };
+  const parts = entries.map((e) => ({ key: e.key, part: part(e.node) }));
   return {
+    fixed: false,
     build: (values) => {
       const out: JsonObject = {};
-      for (const { key: k, value: n } of entries) {
+      for (const { key: k, part: p } of parts) {
         let key = k;
         if (typeof key === 'number') {
           const v = values[key];
@@ -138,31 +153,31 @@ function nodeOf(node: Json, seen: number[]): Node | typeof UNFILLABLE {
           key = v;
         }
         if (computedKeys && Object.hasOwn(out, key)) return FAIL;
-        const v = n.build(values);
+        const v = typeof p === 'function' ? p(values) : p.value;
         if (v === FAIL) return FAIL;
         out[key] = v;
       }
       return out;
     },
-    fixed: false,
   };
 }
 
-/** A part of the shape with no output under it: frozen once, returned by every fill. */
-function fixed(node: Json): Node {
-  deepFreeze(node);
-  return { build: () => node, fixed: true };
+/** What a built node holds of a child: its builder, or its frozen value. */
+function part(n: Node): ((values: unknown[]) => Json | typeof FAIL) | { value: Json } {
+  if (!n.fixed) return n.build;
+  freeze(n.value);
+  return { value: n.value };
 }
 
 /** Freezes the tree and marks its plain nodes (see markPlain); says whether the whole tree is plain. */
-function deepFreeze(node: Json): boolean {
+function freeze(node: Json): boolean {
   if (node === null || typeof node !== 'object') return true;
   let plain = true;
   if (Array.isArray(node)) {
-    for (const item of node) if (!deepFreeze(item)) plain = false;
+    for (const item of node) if (!freeze(item)) plain = false;
   } else {
     for (const [k, v] of Object.entries(node)) {
-      if (!deepFreeze(v as Json) || v === null || k.startsWith('$')) plain = false;
+      if (!freeze(v as Json) || v === null || k.startsWith('$')) plain = false;
     }
   }
   Object.freeze(node);
