@@ -10,6 +10,7 @@ import { defaultBundleJson } from '../lib/config/embed.ts';
 import { parseBundleDocument } from '../lib/config/parse.ts';
 import { readBundleDirectory } from '../lib/config/read-directory.ts';
 import { loadLocalConfig } from '../lib/config/static-config.ts';
+import { createEngine } from '../lib/template/engine.ts';
 
 describe('config bundle', () => {
   it('the embedded default is infra/istio/ as it is now (run `npm run embed` after editing it)', () => {
@@ -111,6 +112,45 @@ describe('config bundle', () => {
     assert.throws(
       () => readBundleDirectory(dir),
       new RegExp(`invalid config bundle ${join(dir, 'values.yaml')}: values: must be a map`),
+    );
+  });
+});
+
+describe('templates parsed when they load, or when first rendered', () => {
+  const counting = () => {
+    const engine = createEngine();
+    const parse = engine.parse.bind(engine);
+    const counter = { parses: 0 };
+    engine.parse = (...args: Parameters<typeof parse>) => {
+      counter.parses++;
+      return parse(...args);
+    };
+    return { engine, counter };
+  };
+
+  it('a template an embedded profile ships is parsed when first asked for', () => {
+    const { engine, counter } = counting();
+    const config = compileBundle(DEFAULT_BUNDLE, 'default', engine);
+    assert.equal(counter.parses, 0);
+    assert.ok(config.templates.get('sidecar'));
+    assert.equal(counter.parses, 1);
+    assert.deepEqual(config.templates.keys(), Object.keys(DEFAULT_BUNDLE.templates));
+  });
+
+  it('any other text is parsed at load, and one that does not parse refuses the bundle there', () => {
+    const { engine, counter } = counting();
+    compileBundle(layerBundles(DEFAULT_BUNDLE, { templates: { extra: 'a: {{ pod.x }}' } }), 'extra', engine);
+    assert.equal(counter.parses, 1);
+    assert.throws(
+      () => compileBundle(layerBundles(DEFAULT_BUNDLE, { templates: { bad: 'a: {{ pod.x' } }), 'bad', engine),
+      /template "bad" does not parse/,
+    );
+    // A shipped template's text changed is a text of the user's: parsed at load.
+    const changed = `${DEFAULT_BUNDLE.templates.sidecar}\n{% if %}`;
+    assert.throws(
+      () =>
+        compileBundle(layerBundles(DEFAULT_BUNDLE, { templates: { sidecar: changed } }), 'changed', engine),
+      /template "sidecar" does not parse/,
     );
   });
 });

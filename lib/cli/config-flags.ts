@@ -8,7 +8,7 @@ import { DEFAULT_BUNDLE } from '../config/default.ts';
 import { readSources } from '../config/read-sources.ts';
 import { InjectionError } from '../errors.ts';
 import { isObject, type Json, type JsonObject } from '../json.ts';
-import { compileTemplates } from '../template/engine.ts';
+import { TemplateSet } from '../template/engine.ts';
 
 export interface ConfigFlags {
   config: string[];
@@ -130,10 +130,10 @@ function knownValuesPath(bundle: Bundle, path: string[]): boolean {
   }
   if (cur !== undefined) return true;
   // A read of the path itself or of a map above it (`proxy.lifecycle` read whole takes any key below).
-  const parsed = compileTemplates(sharedEngine, bundle.templates);
+  const parsed = new TemplateSet(sharedEngine, bundle.templates);
   const reads = [
     ...CODE_READS,
-    ...[...parsed.values()].flatMap((template) => valuesReads(sharedEngine, template)),
+    ...[...parsed].flatMap(([, template]) => valuesReads(sharedEngine, template)),
   ];
   return reads.some((r) => {
     const read = r.split('.');

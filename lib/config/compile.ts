@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Liquid } from 'liquidjs';
-import { type CompiledTemplate, compileTemplates, createEngine } from '../template/engine.ts';
+import { isShippedTemplate } from '../profile/registry.ts';
+import { createEngine, TemplateSet } from '../template/engine.ts';
 import { SkeletonCache } from '../template/skeleton.ts';
 import { type Bundle, checkComplete } from './bundle.ts';
 
@@ -8,7 +9,7 @@ import { type Bundle, checkComplete } from './bundle.ts';
 export interface InjectorConfig {
   bundle: Bundle;
   version: string;
-  templates: Map<string, CompiledTemplate>;
+  templates: TemplateSet;
   engine: Liquid;
   /** Parsed template shapes (see template/skeleton.ts), one cache per instance, shared by all configs. */
   skeletons: SkeletonCache;
@@ -31,7 +32,7 @@ export function compileBundle(bundle: Bundle, source: string, engine: Liquid = s
   return {
     bundle,
     version,
-    templates: compileTemplates(engine, bundle.templates),
+    templates: new TemplateSet(engine, bundle.templates, isShippedTemplate),
     engine,
     skeletons: sharedSkeletons,
   };

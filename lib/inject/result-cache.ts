@@ -1,8 +1,9 @@
 import type { Base64 } from '../admission/review.ts';
 import { ByteLru, stringBytes } from '../cache/byte-lru.ts';
 import type { InjectorConfig } from '../config/compile.ts';
-import type { Pod } from '../kube/types.ts';
+import type { ObjectMeta, Pod } from '../kube/types.ts';
 import { templateReads } from '../template/compiled.ts';
+import { selectTemplates } from '../template/select.ts';
 import type { InjectContext, InjectOutcome } from './inject-pod.ts';
 
 /** Metadata the API server sets per object; replicas of one workload differ only here. */
@@ -46,7 +47,7 @@ export class InjectionCache {
   private readonly entries: ByteLru<CachedInjection>;
   private readonly seen = new ByteLru<true>({ maxBytes: SEEN_KEYS_BYTES });
   readonly stats = { hits: 0, misses: 0 };
-  private readonly volatileReads = new WeakMap<InjectorConfig, boolean>();
+  private readonly volatileReads = new WeakMap<InjectorConfig, Map<string, boolean>>();
 
   constructor(maxBytes = RESULT_CACHE_BYTES) {
     this.entries = new ByteLru({ maxBytes, maxEntryBytes: Math.min(maxBytes, MAX_ENTRY_BYTES) });
@@ -62,10 +63,17 @@ export class InjectionCache {
     const fromController =
       !!meta.generateName && (meta.ownerReferences ?? []).some((r) => r.controller === true);
     let keyed: Pod = pod;
-    if (fromController && !this.templatesReadObjectMeta(config)) {
-      const trimmed = { ...meta };
-      for (const f of PER_OBJECT_FIELDS) delete trimmed[f];
-      keyed = { ...pod, metadata: trimmed };
+    if (fromController) {
+      let names: string[];
+      try {
+        const { defaultTemplates, aliases } = config.bundle;
+        names = selectTemplates(pod, defaultTemplates, aliases, config.templates.keys());
+      } catch {
+        // A pod naming a template the config lacks: not worth caching; injectPod gives the answer.
+        return undefined;
+      }
+      if (!names.some((name) => this.readsObjectMeta(config, name)))
+        keyed = { ...pod, metadata: withoutPerObjectFields(meta) };
     }
     let key: string;
     try {
@@ -101,20 +109,33 @@ export class InjectionCache {
     this.entries.set(key, value, stringBytes(key) + stringBytes(value.patch) + stringBytes(names));
   }
 
-  /** Does any template read the pod's per-object metadata (or the pod/metadata as a whole)? */
-  private templatesReadObjectMeta(config: InjectorConfig): boolean {
-    let reads = this.volatileReads.get(config);
+  /**
+   * Does the template read the pod's per-object metadata (or the pod or its metadata whole)? Asked only
+   * of the templates a pod selects (the key holds what selects them), so a start parses and compiles
+   * only those.
+   */
+  private readsObjectMeta(config: InjectorConfig, name: string): boolean {
+    let byName = this.volatileReads.get(config);
+    if (!byName) this.volatileReads.set(config, (byName = new Map()));
+    let reads = byName.get(name);
     if (reads === undefined) {
-      reads = [...config.templates.values()].some((t) =>
-        templateReads(config.engine, t).some((segments) => {
+      const tpl = config.templates.get(name);
+      reads =
+        tpl === undefined ||
+        templateReads(config.engine, tpl).some((segments) => {
           if (segments[0] !== 'pod') return false;
           const [, second, third] = segments;
           if (typeof second !== 'string' || (second === 'metadata' && typeof third !== 'string')) return true;
           return second === 'metadata' && PER_OBJECT_FIELDS.includes(third as string);
-        }),
-      );
-      this.volatileReads.set(config, reads);
+        });
+      byName.set(name, reads);
     }
     return reads;
   }
+}
+
+function withoutPerObjectFields(meta: ObjectMeta): ObjectMeta {
+  const trimmed = { ...meta };
+  for (const f of PER_OBJECT_FIELDS) delete trimmed[f];
+  return trimmed;
 }

@@ -27,6 +27,16 @@ export function profileBundle(name: string): Bundle {
   return bundle;
 }
 
+let shipped: Set<string> | undefined;
+
+/** Whether `text` is template `name` as an embedded profile ships it. */
+export function isShippedTemplate(name: string, text: string): boolean {
+  shipped ??= new Set(
+    [...PROFILES.values()].flatMap((b) => Object.entries(b.templates).map(([n, t]) => `${n}\0${t}`)),
+  );
+  return shipped.has(`${name}\0${text}`);
+}
+
 /** The embedded profile itself (not a copy, not a bundle layered over it). */
 export function isProfileRoot(bundle: Bundle): boolean {
   return PROFILES.get(bundle.profile) === bundle;

@@ -36,30 +36,61 @@ const PARSE_CACHE_BYTES = 32 * 1024 * 1024;
 const parseCaches = new WeakMap<Liquid, ByteLru<CompiledTemplate>>();
 
 /**
- * Parses every template of a bundle; a syntax error names the template. A template text already
- * parsed (by the base of a cluster overlay, another revision, another bundle version) is shared, not
- * parsed and held again: parsed templates are most of a compiled config, and they are never changed.
+ * A bundle's templates by name, parsed. A syntax error names the template and refuses the bundle here,
+ * where it loads. A text the caller knows to parse (`shipped`: a template of an embedded profile, which
+ * the test suite parses and renders) is parsed only when first asked for: a cold start then parses
+ * just what its first review renders, not every template of the release.
+ *
+ * A template text already parsed (by the base of a cluster overlay, another revision, another bundle
+ * version) is shared, not parsed and held again: parsed templates are most of a compiled config, and
+ * they are never changed.
  */
-export function compileTemplates(
-  engine: Liquid,
-  sources: Record<string, string>,
-): Map<string, CompiledTemplate> {
+export class TemplateSet implements Iterable<[string, CompiledTemplate]> {
+  private readonly parsed = new Map<string, CompiledTemplate>();
+
+  constructor(
+    private readonly engine: Liquid,
+    private readonly sources: Record<string, string>,
+    shipped: (name: string, text: string) => boolean = () => false,
+  ) {
+    for (const [name, text] of Object.entries(sources)) if (!shipped(name, text)) this.get(name);
+  }
+
+  get(name: string): CompiledTemplate | undefined {
+    let parsed = this.parsed.get(name);
+    if (parsed === undefined && Object.hasOwn(this.sources, name)) {
+      parsed = parseShared(this.engine, name, this.sources[name] as string);
+      this.parsed.set(name, parsed);
+    }
+    return parsed;
+  }
+
+  has(name: string): boolean {
+    return Object.hasOwn(this.sources, name);
+  }
+
+  keys(): string[] {
+    return Object.keys(this.sources);
+  }
+
+  *[Symbol.iterator](): Iterator<[string, CompiledTemplate]> {
+    for (const name of this.keys()) yield [name, this.get(name) as CompiledTemplate];
+  }
+}
+
+function parseShared(engine: Liquid, name: string, source: string): CompiledTemplate {
   let cache = parseCaches.get(engine);
   if (!cache) parseCaches.set(engine, (cache = new ByteLru({ maxBytes: PARSE_CACHE_BYTES })));
-  const out = new Map<string, CompiledTemplate>();
-  for (const [name, source] of Object.entries(sources)) {
-    // The name is part of the key: liquidjs names the template in its errors.
-    const key = `${name}\0${source}`;
-    let parsed = cache.get(key);
-    if (!parsed) {
-      try {
-        parsed = engine.parse(source, name);
-      } catch (err) {
-        throw new InjectionError('config', `template "${name}" does not parse: ${errorMessage(err)}`);
-      }
-      cache.set(key, parsed, PARSED_BYTES_PER_CHAR * source.length);
+  // The name is part of the key: liquidjs names the template in its errors.
+  const key = `${name}\0${source}`;
+  let parsed = cache.get(key);
+  if (!parsed) {
+    try {
+      parsed = engine.parse(source, name);
+    } catch (err) {
+      throw new InjectionError('config', `template "${name}" does not parse: ${errorMessage(err)}`);
     }
-    out.set(name, parsed);
+    cache.set(key, parsed, PARSED_BYTES_PER_CHAR * source.length);
   }
-  return out;
+  return parsed;
 }
