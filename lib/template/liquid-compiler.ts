@@ -445,10 +445,7 @@ class Compiler {
   /** The reads of `props` in turn from a start value; a literal key (most of them) is read as it is. */
   private path(props: unknown[]): (f: Frame, start: unknown) => unknown {
     if (props.length === 0) return (_f, start) => start;
-    const literal = props.map((p) => {
-      const content = typeof p === 'object' && p !== null && 'content' in p ? p.content : undefined;
-      return typeof content === 'string' || typeof content === 'number' ? content : undefined;
-    });
+    const literal = props.map(literalKey);
     if (literal.every((k) => k !== undefined)) {
       return (f, start) => {
         let value = start;
@@ -489,12 +486,17 @@ function collectLocals(templates: Template[], into: Set<string>): void {
 function staticSegments(name: string, props: unknown[]): Segments {
   const segments: (string | number)[] = [name];
   for (const p of props) {
-    const content =
-      typeof p === 'object' && p !== null && 'content' in p ? (p as { content: unknown }).content : undefined;
-    if (typeof content !== 'string' && typeof content !== 'number') break;
-    segments.push(content);
+    const key = literalKey(p);
+    if (key === undefined) break;
+    segments.push(key);
   }
   return segments;
+}
+
+/** A property token's key when it is a literal name or index (not computed, not nil/empty/blank). */
+function literalKey(p: unknown): string | number | undefined {
+  const content = typeof p === 'object' && p !== null && 'content' in p ? p.content : undefined;
+  return typeof content === 'string' || typeof content === 'number' ? content : undefined;
 }
 
 /** Context.findScope over this frame: loop scopes innermost first, the assign scope, the data, globals. */
