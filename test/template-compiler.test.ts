@@ -213,6 +213,23 @@ i{{ "lit".size }}{{ data["s"] }}{% assign k = "s" %}{{ data[k] }}{{ nil }}{{ emp
     assert.ok(compileLiquid(engine, engine.parse('{{ a }}'))?.traced);
   });
 
+  it('text, names and literals that would break or escape generated code render as liquidjs renders them', () => {
+    const engine = createEngine();
+    const nasty = '"\' ` ${1+1} \\ */ /* \u2028 \u2029 \n </script> \\u0041';
+    const source = [
+      nasty,
+      `{% assign x = "${nasty.replaceAll('"', '')}" %}{{ x }}`,
+      `{{ data["k\\" + "y"] }}{{ data['a"b'] }}{{ data["__proto__"] }}{{ constructor }}{{ toString }}`,
+      `{% for c in data.list %}{{ c }}{% if c == "');process.exit(1);('" %}!{% endif %}{% endfor %}`,
+    ].join('\n');
+    const tpl = engine.parse(source);
+    const compiled = compileLiquid(engine, tpl);
+    assert.ok(compiled);
+    const data = { data: { list: ['a', "');process.exit(1);('"], 'a"b': 'q', 'k\\y': 1 } };
+    assert.equal(compiled(data), engine.renderSync(tpl, data));
+    assert.ok(compiled(data).includes(nasty.slice(0, 10)));
+  });
+
   it('a template with a tag the compiler does not cover is left to the interpreter', () => {
     const engine = createEngine();
     assert.equal(compileLiquid(engine, engine.parse('{% capture x %}a{% endcapture %}{{ x }}')), undefined);

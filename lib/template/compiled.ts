@@ -2,7 +2,7 @@ import type { Liquid, Template } from 'liquidjs';
 import { type CompiledRender, compileLiquid, type Segments } from './liquid-compiler.ts';
 
 /**
- * How templates were rendered since the process started: by compiled closures, by the interpreter
+ * How templates were rendered since the process started: by compiled code, by the interpreter
  * because a template uses something the compiler does not cover, or by the interpreter after a compiled
  * render threw (it then gives the canonical answer or error). Read by the benchmark and the tests.
  */

@@ -19,14 +19,16 @@ import {
 } from 'liquidjs';
 
 /**
- * Liquid templates as plain JavaScript closures. liquidjs parses (its parse tree is public) and stays
- * the reference: each node becomes a closure doing what liquidjs's own render does, without its
- * generator-driven evaluation, which costs 2.5-3.7 µs a tag. Property reads are liquidjs's
- * Context.readProperty (its common case inline), filters liquidjs's own functions called as it calls
- * them, and comparisons with its drops its own operators, so the output is byte-identical
- * (test/template-compiler.test.ts). A template using anything not compiled here (other tags, `forloop`,
- * loop modifiers, ranges, generator filters, custom operators) is not compiled: `compileLiquid` returns
- * undefined and the interpreter renders it.
+ * Liquid templates as plain JavaScript, compiled once per parsed template into one function. liquidjs
+ * parses (its parse tree is public) and stays the reference: each node becomes the code that does what
+ * liquidjs's own render does, without its generator-driven evaluation, which costs 2.5-3.7 µs a tag,
+ * and without a closure call per node (a third of a render when each node was one). Property reads
+ * are liquidjs's Context.readProperty (its common case inline), filters liquidjs's own functions called
+ * as it calls them, and comparisons with its drops its own operators, so the output is byte-identical
+ * (test/template-compiler.test.ts). Nothing of a template's text becomes code: names, keys and strings
+ * are written as JSON literals, everything else is passed in as a constant. A template using anything
+ * not compiled here (other tags, `forloop`, loop modifiers, ranges, generator filters, custom
+ * operators) is not compiled: `compileLiquid` returns undefined and the interpreter renders it.
  */
 export interface CompiledRender {
   (data: object, renderLimitMs?: number): string;
@@ -62,22 +64,33 @@ interface Frame {
   trace: string;
 }
 
-type Ev = (f: Frame) => unknown;
-type Run = (f: Frame) => void;
-
 class Unsupported extends Error {}
 
 export function compileLiquid(engine: Liquid, templates: Template[]): CompiledRender | undefined {
   const { operators, strictVariables, keepOutputType } = engine.options;
   if (operators !== defaultOperators || strictVariables || keepOutputType) return undefined;
-  let body: Run;
-  const compiler = new Compiler(engine, templates);
+  const gen = new Generator(engine, templates);
+  let code: string;
   try {
-    body = compiler.block(templates, true);
+    code = gen.block(templates, true);
   } catch (err) {
     if (err instanceof Unsupported) return undefined;
     throw err;
   }
+  const helpers = engine.options.jsTruthy ? JS_HELPERS : LIQUID_HELPERS;
+  let body: (f: Frame, constants: unknown[], h: Helpers) => void;
+  try {
+    body = new Function(
+      'f',
+      'K',
+      'H',
+      `'use strict';\nconst { rp, fs, tv, st, tr, te, eqd, eq, cmp, and, or, vl, fc0, fc1, fc2, fcn } = H;\n${code}`,
+    ) as typeof body;
+  } catch {
+    // Code generation refused (node --disallow-code-generation-from-strings): the interpreter renders.
+    return undefined;
+  }
+  const constants = gen.constants;
   const run = (data: object, renderLimitMs: number | undefined): Frame => {
     const renderOptions =
       renderLimitMs === undefined ? { sync: true } : { sync: true, renderLimit: renderLimitMs };
@@ -93,7 +106,7 @@ export function compileLiquid(engine: Liquid, templates: Template[]): CompiledRe
       out: '',
       trace: '',
     };
-    body(f);
+    body(f, constants, helpers);
     return f;
   };
   const render = (data: object, renderLimitMs?: number) => run(data, renderLimitMs).out;
@@ -101,7 +114,7 @@ export function compileLiquid(engine: Liquid, templates: Template[]): CompiledRe
     const f = run(data, renderLimitMs);
     return { text: f.out, trace: f.trace };
   };
-  return Object.assign(render, { reads: compiler.reads, ...(compiler.escapesAll && { traced }) });
+  return Object.assign(render, { reads: gen.reads, ...(gen.escapesAll && { traced }) });
 }
 
 /**
@@ -111,20 +124,32 @@ export function compileLiquid(engine: Liquid, templates: Template[]): CompiledRe
 const BRANCH_MARK = 0x41;
 const MAX_BRANCHES = 4096;
 
-class Compiler {
-  private readonly jsTruthy: boolean;
+/** An expression's code, and which of liquidjs's drop literals it is, if it is one. */
+interface Code {
+  js: string;
+  drop?: 'nil' | 'empty' | 'blank';
+}
+
+/** Writes a template's code; every value the code needs that is not a JSON literal is a constant `K[i]`. */
+class Generator {
+  readonly constants: unknown[] = [];
   readonly reads: Segments[] = [];
   /** Whether every output ends in the engine's output escape (see CompiledRender.traced). */
   escapesAll = true;
   /** Names the template assigns or loops over: only these can be found in a scope but the data's. */
   private readonly locals = new Set<string>();
+  private loopCount = 0;
 
   constructor(
     private readonly engine: Liquid,
     templates: Template[],
   ) {
-    this.jsTruthy = !!engine.options.jsTruthy;
     collectLocals(templates, this.locals);
+  }
+
+  private constant(value: unknown): string {
+    this.constants.push(value);
+    return `K[${this.constants.length - 1}]`;
   }
 
   /**
@@ -132,42 +157,25 @@ class Compiler {
    * the interpreter does: what runs between two checks is then bounded by the template's own length,
    * and a clock read per block was a sixteenth of a render.
    */
-  block(templates: Template[], checked = false): Run {
-    const runs = templates.map((t) => this.node(t)).filter((r): r is Run => r !== undefined);
-    if (!checked) {
-      return (f) => {
-        for (const run of runs) run(f);
-      };
-    }
-    return (f) => {
-      f.ctx.renderLimit.check(performance.now());
-      for (const run of runs) run(f);
-    };
+  block(templates: Template[], checked = false): string {
+    const check = checked ? 'f.ctx.renderLimit.check(performance.now());\n' : '';
+    return check + templates.map((t) => this.node(t)).join('');
   }
 
-  /** One node; undefined for one that renders nothing. */
-  private node(t: Template): Run | undefined {
+  /** One node's statements ('' for one that renders nothing). */
+  private node(t: Template): string {
     if (TypeGuards.isHTMLToken(t.token)) {
-      const str = (t as unknown as { str: string }).str;
-      return (f) => {
-        f.out += str;
-      };
+      return `f.out += ${JSON.stringify((t as unknown as { str: string }).str)};\n`;
     }
     if (t instanceof Output) {
       const filters = t.value.filters as unknown as { handler: unknown }[];
       if (filters.at(-1)?.handler !== this.engine.options.outputEscape) this.escapesAll = false;
-      const value = this.value(t.value);
-      return (f) => {
-        f.out += stringify(toValue(value(f)));
-      };
+      return `f.out += st(tv(${this.value(t.value)}));\n`;
     }
-    if (t instanceof CommentTag) return undefined;
+    if (t instanceof CommentTag) return '';
     if (t instanceof AssignTag) {
       const { key } = t as unknown as { key: string };
-      const value = this.value((t as unknown as { value: Value }).value);
-      return (f) => {
-        f.bottom[key] = value(f);
-      };
+      return `f.bottom[${JSON.stringify(key)}] = ${this.value((t as unknown as { value: Value }).value)};\n`;
     }
     if (t instanceof IfTag) {
       const { branches, elseTemplates } = t as unknown as {
@@ -199,31 +207,18 @@ class Compiler {
   private branches(
     branches: { value: Value; templates: Template[]; truthy: boolean }[],
     elseTemplates: Template[],
-  ): Run {
-    const compiled = branches.map((b) => ({
-      value: this.value(b.value),
-      run: this.block(b.templates),
-      truthy: b.truthy,
-    }));
-    const otherwise = this.block(elseTemplates);
-    if (compiled.length >= MAX_BRANCHES) throw new Unsupported();
-    const marks = [...compiled, undefined].map((_, i) => String.fromCharCode(BRANCH_MARK + i));
-    const otherwiseMark = marks[compiled.length] as string;
-    return (f) => {
-      for (let i = 0; i < compiled.length; i++) {
-        const b = compiled[i] as (typeof compiled)[number];
-        if (this.isTruthy(toValue(b.value(f))) === b.truthy) {
-          f.trace += marks[i];
-          b.run(f);
-          return;
-        }
-      }
-      f.trace += otherwiseMark;
-      otherwise(f);
-    };
+  ): string {
+    if (branches.length >= MAX_BRANCHES) throw new Unsupported();
+    const mark = (i: number) => JSON.stringify(String.fromCharCode(BRANCH_MARK + i));
+    const tests = branches.map(
+      (b, i) =>
+        `if (tr(tv(${this.value(b.value)})) === ${b.truthy}) {\nf.trace += ${mark(i)};\n${this.block(b.templates)}}`,
+    );
+    const otherwise = `{\nf.trace += ${mark(branches.length)};\n${this.block(elseTemplates)}}`;
+    return `${[...tests, otherwise].join(' else ')}\n`;
   }
 
-  private forLoop(t: ForTag): Run {
+  private forLoop(t: ForTag): string {
     const { variable, collection, hash, templates, elseTemplates } = t as unknown as {
       variable: string;
       collection: unknown;
@@ -233,88 +228,63 @@ class Compiler {
     };
     // offset/limit/reversed and `continue` bookkeeping are not compiled.
     if (Object.keys(hash.hash).length > 0) throw new Unsupported();
-    const items = this.token(collection);
-    const body = this.block(templates, true);
-    const otherwise = this.block(elseTemplates);
-    return (f) => {
-      const list = toEnumerable(items(f));
-      f.trace += `${list.length};`;
-      if (!list.length) {
-        otherwise(f);
-        return;
-      }
-      const scope: Record<string, unknown> = Object.create(null);
-      f.loops.push(scope);
-      try {
-        for (const item of list) {
-          scope[variable] = item;
-          body(f);
-        }
-      } finally {
-        f.loops.pop();
-      }
-    };
+    const n = ++this.loopCount;
+    const [list, scope, item] = [`l${n}`, `s${n}`, `i${n}`];
+    return `{
+const ${list} = te(${this.token(collection).js});
+f.trace += ${list}.length + ';';
+if (!${list}.length) {
+${this.block(elseTemplates)}} else {
+const ${scope} = Object.create(null);
+f.loops.push(${scope});
+try {
+for (const ${item} of ${list}) {
+${scope}[${JSON.stringify(variable)}] = ${item};
+${this.block(templates, true)}}
+} finally {
+f.loops.pop();
+}
+}
+}
+`;
   }
 
   /** A Value: its expression, then each filter (the output escape is the last filter of an Output). */
-  value(v: Value): Ev {
-    const initial = this.expression(v.initial);
-    const filters = (
-      v.filters as unknown as { name: string; handler: unknown; args: unknown[]; token: unknown }[]
-    ).map((filter) => this.filter(filter.handler, filter.args, filter.token));
-    if (filters.length === 0) return initial;
-    return (f) => {
-      let val = initial(f);
-      for (const apply of filters) val = apply(f, val);
-      return val;
-    };
+  private value(v: Value): string {
+    let js = this.expression(v.initial).js;
+    for (const filter of v.filters as unknown as { handler: unknown; args: unknown[]; token: unknown }[])
+      js = this.filter(filter.handler, filter.args, filter.token, js);
+    return js;
   }
 
-  private filter(handler: unknown, args: unknown[], token: unknown): (f: Frame, value: unknown) => unknown {
+  private filter(handler: unknown, args: unknown[], token: unknown, input: string): string {
     if (typeof handler !== 'function' || handler.constructor.name === 'GeneratorFunction')
       throw new Unsupported();
     const argv = args.map((arg) => {
       if (Array.isArray(arg)) {
         const [key, value] = arg as [string, unknown];
-        const ev = this.token(value);
-        return (f: Frame) => [key, ev(f)];
+        return `[${JSON.stringify(key)}, ${this.token(value).js}]`;
       }
-      return this.token(arg);
+      return this.token(arg).js;
     });
     // One `this` per filter, its context set per call: filters run synchronously and keep nothing.
-    const self: { context: Context | undefined; token: unknown; liquid: Liquid } = {
-      context: undefined,
-      token,
-      liquid: this.engine,
-    };
-    const fn = handler as (this: typeof self, ...a: unknown[]) => unknown;
-    const [a0, a1] = argv;
-    const call: (f: Frame, value: unknown) => unknown =
-      argv.length === 0
-        ? (_f, value) => fn.call(self, value)
-        : argv.length === 1 && a0
-          ? (f, value) => fn.call(self, value, a0(f))
-          : argv.length === 2 && a0 && a1
-            ? (f, value) => fn.call(self, value, a0(f), a1(f))
-            : (f, value) => fn.apply(self, [value, ...argv.map((ev) => ev(f))]);
-    return (f, value) => {
-      self.context = f.ctx;
-      const result = call(f, value);
-      return isIterator(result) ? toValueSync(result) : result;
-    };
+    const self = this.constant({ context: undefined, token, liquid: this.engine });
+    const fn = this.constant(handler);
+    if (argv.length <= 2) return `fc${argv.length}(f, ${fn}, ${self}, ${[input, ...argv].join(', ')})`;
+    return `fcn(f, ${fn}, ${self}, ${input}, [${argv.join(', ')}])`;
   }
 
   /** liquidjs's Expression: postfix tokens, operators applied as the stack is read. */
-  private expression(e: Expression): Ev {
+  private expression(e: Expression): Code {
     if (!(e instanceof Expression)) throw new Unsupported();
-    const stack: Ev[] = [];
+    const stack: Code[] = [];
     for (const token of (e as unknown as { postfix: unknown[] }).postfix) {
       if (TypeGuards.isOperatorToken(token)) {
         const op = (token as unknown as { operator: string }).operator;
         const right = stack.pop();
         if (!right) throw new Unsupported();
         if (op === 'not') {
-          stack.push((f) => !this.isTruthy(toValue(right(f))));
+          stack.push({ js: `!tr(tv(${right.js}))` });
           continue;
         }
         const left = stack.pop();
@@ -324,145 +294,201 @@ class Compiler {
         stack.push(this.token(token));
       }
     }
-    const first = stack[0];
-    if (!first) return () => undefined;
-    return first;
+    return stack[0] ?? { js: 'undefined' };
   }
 
-  private binary(op: string, left: Ev, right: Ev): Ev {
-    const isTruthy = (v: unknown) => this.isTruthy(v);
+  /** Both operands are evaluated, left first, as liquidjs evaluates them. */
+  private binary(op: string, left: Code, right: Code): Code {
     const operator = (defaultOperators as Record<string, (...a: unknown[]) => unknown>)[op];
     if (!operator) throw new Unsupported();
-    // Drops (nil, empty, blank) and lists compare by liquidjs's own operator; plain values as it would.
-    const viaLiquid = (l: unknown, r: unknown, f: Frame) => toValueSync(operator(l, r, f.ctx));
+    const opFn = this.constant(operator);
     switch (op) {
       case '==':
       case '!=': {
         const negate = op === '!=';
         // The common `x == nil`, `x != blank`: the literal's own equality, on a value from the data.
-        const literal = dropKinds.get(right) ?? dropKinds.get(left);
-        if (literal && !(dropKinds.has(left) && dropKinds.has(right))) {
-          const literalOnRight = dropKinds.has(right);
-          return (f) => {
-            const l = left(f);
-            const r = right(f);
-            const v = literalOnRight ? l : r;
-            if (v instanceof Drop) return viaLiquid(l, r, f);
-            return dropEquals(literal, v) !== negate;
-          };
+        const literal = right.drop ?? left.drop;
+        if (literal && !(left.drop && right.drop)) {
+          const onRight = right.drop !== undefined;
+          return { js: `eqd(f, ${opFn}, '${literal}', ${left.js}, ${right.js}, ${onRight}, ${negate})` };
         }
-        return (f) => {
-          const l = left(f);
-          const r = right(f);
-          if (isSpecial(l) || isSpecial(r)) return viaLiquid(l, r, f);
-          return negate ? l !== r : l === r;
-        };
+        return { js: `eq(f, ${opFn}, ${left.js}, ${right.js}, ${negate})` };
       }
       case '>':
       case '<':
       case '>=':
       case '<=':
-        return (f) => {
-          const l = left(f);
-          const r = right(f);
-          if (l instanceof Drop || r instanceof Drop) return viaLiquid(l, r, f);
-          const a = l as number;
-          const b = r as number;
-          return op === '>' ? a > b : op === '<' ? a < b : op === '>=' ? a >= b : a <= b;
-        };
+        return { js: `cmp(f, ${opFn}, '${op}', ${left.js}, ${right.js})` };
       case 'and':
-        return (f) => {
-          const l = left(f);
-          const r = right(f);
-          return isTruthy(toValue(l)) && isTruthy(toValue(r));
-        };
+        return { js: `and(${left.js}, ${right.js})` };
       case 'or':
-        return (f) => {
-          const l = left(f);
-          const r = right(f);
-          return isTruthy(toValue(l)) || isTruthy(toValue(r));
-        };
+        return { js: `or(${left.js}, ${right.js})` };
       default:
-        return (f) => viaLiquid(left(f), right(f), f);
+        return { js: `vl(f, ${opFn}, ${left.js}, ${right.js})` };
     }
   }
 
   /** evalToken: literals are their content; property reads resolve through the scopes. */
-  token(token: unknown): Ev {
+  private token(token: unknown): Code {
     if (typeof token !== 'object' || token === null) throw new Unsupported();
     if ('content' in token) {
       const content = (token as { content: unknown }).content;
-      const ev: Ev = () => content;
       const literal = (token as { literal?: unknown }).literal;
       if (TypeGuards.isLiteralToken(token) && content instanceof Drop) {
-        if (literal === 'nil' || literal === 'null') dropKinds.set(ev, 'nil');
-        else if (literal === 'empty' || literal === 'blank') dropKinds.set(ev, literal);
+        const js = this.constant(content);
+        if (literal === 'nil' || literal === 'null') return { js, drop: 'nil' };
+        if (literal === 'empty' || literal === 'blank') return { js, drop: literal };
+        return { js };
       }
-      return ev;
+      return { js: jsLiteral(content) ?? this.constant(content) };
     }
-    if (TypeGuards.isPropertyAccessToken(token)) return this.propertyAccess(token);
+    if (TypeGuards.isPropertyAccessToken(token)) return { js: this.propertyAccess(token) };
     if (TypeGuards.isFilteredValueToken(token)) {
       const { initial, filters } = token as unknown as {
         initial: Expression;
         filters: { name: string; args: unknown[] }[];
       };
-      const value = this.expression(initial);
-      const applied = filters.map((ft) => {
+      let js = this.expression(initial).js;
+      for (const ft of filters) {
         const impl = (this.engine.filters as Record<string, unknown>)[ft.name];
         const handler =
           typeof impl === 'function' ? impl : (impl as { handler?: unknown } | undefined)?.handler;
-        return this.filter(handler, ft.args, ft);
-      });
-      return (f) => {
-        let val = value(f);
-        for (const apply of applied) val = apply(f, val);
-        return val;
-      };
+        js = this.filter(handler, ft.args, ft, js);
+      }
+      return { js };
     }
     throw new Unsupported();
   }
 
-  private propertyAccess(token: { variable?: unknown; props: unknown[] }): Ev {
-    if (token.variable !== undefined && token.variable !== null) {
-      const variable = this.token(token.variable);
-      const path = this.path(token.props);
-      return (f) => path(f, variable(f));
-    }
+  private propertyAccess(token: { variable?: unknown; props: unknown[] }): string {
+    if (token.variable !== undefined && token.variable !== null)
+      return this.path(token.props, this.token(token.variable).js);
     const [head, ...props] = token.props;
     const name = typeof head === 'object' && head !== null && 'content' in head ? head.content : undefined;
     // A computed first name could be `forloop`, which compiled loops do not keep: not compiled.
     if (typeof name !== 'string' || name === 'forloop') throw new Unsupported();
     this.reads.push(staticSegments(name, props));
-    const path = this.path(props);
+    const key = JSON.stringify(name);
     // A name the template never assigns or loops over is in no scope but the data's (or the globals):
     // unless Object.prototype has it, which every scope inherits.
-    if (!this.locals.has(name) && !(name in Object.prototype)) {
-      return (f) => path(f, readProperty(f, name in f.env ? f.env : f.globals, name));
-    }
-    return (f) => path(f, readProperty(f, findScope(f, name), name));
+    const scope =
+      !this.locals.has(name) && !(name in Object.prototype)
+        ? `(${key} in f.env ? f.env : f.globals)`
+        : `fs(f, ${key})`;
+    return this.path(props, `rp(f, ${scope}, ${key})`);
   }
 
-  /** The reads of `props` in turn from a start value; a literal key (most of them) is read as it is. */
-  private path(props: unknown[]): (f: Frame, start: unknown) => unknown {
-    if (props.length === 0) return (_f, start) => start;
-    const literal = props.map(literalKey);
-    if (literal.every((k) => k !== undefined)) {
-      return (f, start) => {
-        let value = start;
-        for (const key of literal) value = readProperty(f, value, key);
-        return value;
-      };
+  /** The reads of `props` in turn from `start`; a literal key (most of them) is written as it is. */
+  private path(props: unknown[], start: string): string {
+    let js = start;
+    for (const p of props) {
+      const key = literalKey(p);
+      js = `rp(f, ${js}, ${key === undefined ? `tv(${this.token(p).js})` : JSON.stringify(key)})`;
     }
-    const keys = props.map((p) => {
-      const ev = this.token(p);
-      return (f: Frame) => toValue(ev(f));
-    });
-    return (f, start) => readPath(f, start, keys);
+    return js;
   }
+}
 
-  private isTruthy(v: unknown): boolean {
-    return this.jsTruthy ? !!v : v !== false && v !== undefined && v !== null;
-  }
+/** A JSON literal for a scalar the code can hold as it is; undefined for anything else. */
+function jsLiteral(v: unknown): string | undefined {
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0) ? JSON.stringify(v) : undefined;
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return JSON.stringify(v);
+  return undefined;
+}
+
+/** What the generated code calls, by short names; the truthiness is the engine's. */
+interface Helpers {
+  rp: typeof readProperty;
+  fs: typeof findScope;
+  tv: typeof toValue;
+  st: typeof stringify;
+  tr: (v: unknown) => boolean;
+  te: typeof toEnumerable;
+  eqd: typeof dropEqualsOp;
+  eq: typeof equalsOp;
+  cmp: typeof compareOp;
+  and: (l: unknown, r: unknown) => boolean;
+  or: (l: unknown, r: unknown) => boolean;
+  vl: typeof viaLiquid;
+  fc0: (f: Frame, fn: FilterFn, self: FilterThis, value: unknown) => unknown;
+  fc1: (f: Frame, fn: FilterFn, self: FilterThis, value: unknown, a: unknown) => unknown;
+  fc2: (f: Frame, fn: FilterFn, self: FilterThis, value: unknown, a: unknown, b: unknown) => unknown;
+  fcn: (f: Frame, fn: FilterFn, self: FilterThis, value: unknown, args: unknown[]) => unknown;
+}
+
+type FilterThis = { context: Context | undefined; token: unknown; liquid: Liquid };
+type FilterFn = (this: FilterThis, ...a: unknown[]) => unknown;
+
+function helpers(truthy: (v: unknown) => boolean): Helpers {
+  const result = (r: unknown) => (isIterator(r) ? toValueSync(r) : r);
+  return {
+    rp: readProperty,
+    fs: findScope,
+    tv: toValue,
+    st: stringify,
+    tr: truthy,
+    te: toEnumerable,
+    eqd: dropEqualsOp,
+    eq: equalsOp,
+    cmp: compareOp,
+    and: (l, r) => truthy(toValue(l)) && truthy(toValue(r)),
+    or: (l, r) => truthy(toValue(l)) || truthy(toValue(r)),
+    vl: viaLiquid,
+    fc0: (f, fn, self, value) => {
+      self.context = f.ctx;
+      return result(fn.call(self, value));
+    },
+    fc1: (f, fn, self, value, a) => {
+      self.context = f.ctx;
+      return result(fn.call(self, value, a));
+    },
+    fc2: (f, fn, self, value, a, b) => {
+      self.context = f.ctx;
+      return result(fn.call(self, value, a, b));
+    },
+    fcn: (f, fn, self, value, args) => {
+      self.context = f.ctx;
+      return result(fn.apply(self, [value, ...args]));
+    },
+  };
+}
+
+const JS_HELPERS = helpers((v) => !!v);
+const LIQUID_HELPERS = helpers((v) => v !== false && v !== undefined && v !== null);
+
+type Operator = (l: unknown, r: unknown, ctx: Context) => unknown;
+
+/** Drops (nil, empty, blank) and lists compare by liquidjs's own operator. */
+function viaLiquid(f: Frame, operator: Operator, l: unknown, r: unknown): unknown {
+  return toValueSync(operator(l, r, f.ctx) as never);
+}
+
+/** `x == nil`, `x != blank`: the literal's own equality on a value from the data (unless it is a drop). */
+function dropEqualsOp(
+  f: Frame,
+  operator: Operator,
+  kind: 'nil' | 'empty' | 'blank',
+  l: unknown,
+  r: unknown,
+  literalOnRight: boolean,
+  negate: boolean,
+): unknown {
+  const v = literalOnRight ? l : r;
+  if (v instanceof Drop) return viaLiquid(f, operator, l, r);
+  return dropEquals(kind, v) !== negate;
+}
+
+function equalsOp(f: Frame, operator: Operator, l: unknown, r: unknown, negate: boolean): unknown {
+  if (isSpecial(l) || isSpecial(r)) return viaLiquid(f, operator, l, r);
+  return negate ? l !== r : l === r;
+}
+
+function compareOp(f: Frame, operator: Operator, op: string, l: unknown, r: unknown): unknown {
+  if (l instanceof Drop || r instanceof Drop) return viaLiquid(f, operator, l, r);
+  const a = l as number;
+  const b = r as number;
+  return op === '>' ? a > b : op === '<' ? a < b : op === '>=' ? a >= b : a <= b;
 }
 
 /** The names `assign` and `for` bind anywhere in the templates, nested blocks included. */
@@ -511,12 +537,6 @@ function findScope(f: Frame, key: unknown): object {
   return f.globals;
 }
 
-function readPath(f: Frame, start: unknown, keys: Ev[]): unknown {
-  let value = start;
-  for (const key of keys) value = readProperty(f, value, key(f));
-  return value;
-}
-
 /**
  * Context.readProperty, with its common case inline: a string key of a plain object or list that is
  * none of `size`, `first`, `last` (which read a list's length and ends) reads the own property.
@@ -538,9 +558,6 @@ function readProperty(f: Frame, obj: unknown, key: unknown): unknown {
   }
   return f.read(obj, key);
 }
-
-/** The literals `nil`, `empty` and `blank` among compiled operands, by the closure that yields them. */
-const dropKinds = new WeakMap<Ev, 'nil' | 'empty' | 'blank'>();
 
 /** NullDrop, EmptyDrop and BlankDrop's `equals` for a value that is not a Drop. */
 function dropEquals(kind: 'nil' | 'empty' | 'blank', v: unknown): boolean {
