@@ -219,7 +219,7 @@ i{{ "lit".size }}{{ data["s"] }}{% assign k = "s" %}{{ data[k] }}{{ nil }}{{ emp
     const source = [
       nasty,
       `{% assign x = "${nasty.replaceAll('"', '')}" %}{{ x }}`,
-      `{{ data["k\\" + "y"] }}{{ data['a"b'] }}{{ data["__proto__"] }}{{ constructor }}{{ toString }}`,
+      `{{ data['a"b'] }}{{ data["k\\y"] }}{{ data["__proto__"] }}{{ constructor }}{{ toString }}`,
       `{% for c in data.list %}{{ c }}{% if c == "');process.exit(1);('" %}!{% endif %}{% endfor %}`,
     ].join('\n');
     const tpl = engine.parse(source);
