@@ -230,6 +230,16 @@ i{{ "lit".size }}{{ data["s"] }}{% assign k = "s" %}{{ data[k] }}{{ nil }}{{ emp
     assert.ok(compiled(data).includes(nasty.slice(0, 10)));
   });
 
+  it("an index too large for a number reads the key liquidjs reads; a template too deep to compile is the interpreter's", () => {
+    const engine = createEngine();
+    const huge = '9'.repeat(400);
+    const tpl = engine.parse(`{{ a[${huge}] }}|{{ a[-${huge}] }}`);
+    const data = { a: { Infinity: 'inf', '-Infinity': 'minf', null: 'NULL' } };
+    assert.equal(compileLiquid(engine, tpl)?.(data), engine.renderSync(tpl, data));
+    const deep = engine.parse(`${'{% if a %}'.repeat(1000)}x${'{% endif %}'.repeat(1000)}`);
+    assert.doesNotThrow(() => compileLiquid(engine, deep));
+  });
+
   it('a template with a tag the compiler does not cover is left to the interpreter', () => {
     const engine = createEngine();
     assert.equal(compileLiquid(engine, engine.parse('{% capture x %}a{% endcapture %}{{ x }}')), undefined);

@@ -69,12 +69,14 @@ class Unsupported extends Error {}
 export function compileLiquid(engine: Liquid, templates: Template[]): CompiledRender | undefined {
   const { operators, strictVariables, keepOutputType } = engine.options;
   if (operators !== defaultOperators || strictVariables || keepOutputType) return undefined;
-  const gen = new Generator(engine, templates);
+  let gen: Generator;
   let code: string;
   try {
+    gen = new Generator(engine, templates);
     code = gen.block(templates, true);
   } catch (err) {
-    if (err instanceof Unsupported) return undefined;
+    // A template nested deeper than the generator's stack allows is the interpreter's too.
+    if (err instanceof Unsupported || err instanceof RangeError) return undefined;
     throw err;
   }
   const helpers = engine.options.jsTruthy ? JS_HELPERS : LIQUID_HELPERS;
@@ -383,7 +385,13 @@ f.loops.pop();
     let js = start;
     for (const p of props) {
       const key = literalKey(p);
-      js = `rp(f, ${js}, ${key === undefined ? `tv(${this.token(p).js})` : JSON.stringify(key)})`;
+      const keyJs =
+        key === undefined
+          ? `tv(${this.token(p).js})`
+          : typeof key === 'number'
+            ? (jsLiteral(key) ?? this.constant(key))
+            : JSON.stringify(key);
+      js = `rp(f, ${js}, ${keyJs})`;
     }
     return js;
   }
