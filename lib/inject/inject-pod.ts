@@ -62,12 +62,7 @@ export function injectPod(input: Pod, config: InjectorConfig, ctx: InjectContext
     : original;
   budget?.check('removing the previous injection');
   const data = buildTemplateData(templatePod, config, ctx);
-  const templates = selectTemplates(
-    templatePod,
-    bundle.defaultTemplates,
-    bundle.aliases,
-    config.templates.keys(),
-  );
+  const templates = selectTemplates(templatePod, bundle.defaultTemplates, bundle.aliases, config.templates);
   const fragments = templates.map((name) => {
     budget?.check(`before template ${name}`);
     return renderTemplate(config, name, data, budget);

@@ -67,7 +67,7 @@ export class InjectionCache {
       let names: string[];
       try {
         const { defaultTemplates, aliases } = config.bundle;
-        names = selectTemplates(pod, defaultTemplates, aliases, config.templates.keys());
+        names = selectTemplates(pod, defaultTemplates, aliases, config.templates);
       } catch {
         // A pod naming a template the config lacks: not worth caching; injectPod gives the answer.
         return undefined;

@@ -47,12 +47,14 @@ const parseCaches = new WeakMap<Liquid, ByteLru<CompiledTemplate>>();
  */
 export class TemplateSet implements Iterable<[string, CompiledTemplate]> {
   private readonly parsed = new Map<string, CompiledTemplate>();
+  private readonly names: readonly string[];
 
   constructor(
     private readonly engine: Liquid,
     private readonly sources: Record<string, string>,
     shipped: (name: string, text: string) => boolean = () => false,
   ) {
+    this.names = Object.keys(sources);
     for (const [name, text] of Object.entries(sources)) if (!shipped(name, text)) this.get(name);
   }
 
@@ -69,8 +71,8 @@ export class TemplateSet implements Iterable<[string, CompiledTemplate]> {
     return Object.hasOwn(this.sources, name);
   }
 
-  keys(): string[] {
-    return Object.keys(this.sources);
+  keys(): readonly string[] {
+    return this.names;
   }
 
   *[Symbol.iterator](): Iterator<[string, CompiledTemplate]> {

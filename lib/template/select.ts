@@ -9,11 +9,17 @@ export const TEMPLATES_ANNOTATION = 'inject.istio.io/templates';
  * it again, which merges to the same pod, and a pod listing one name a thousand times must not cost a
  * thousand renders.
  */
+/** The templates a config has (its TemplateSet). */
+export interface KnownTemplates {
+  has(name: string): boolean;
+  keys(): readonly string[];
+}
+
 export function selectTemplates(
   pod: Pod,
   defaults: string[],
   aliases: Record<string, string[]>,
-  known: Iterable<string>,
+  known: KnownTemplates,
 ): string[] {
   const requested = pod.metadata?.annotations?.[TEMPLATES_ANNOTATION];
   const names =
@@ -22,14 +28,13 @@ export function selectTemplates(
       : defaults.length
         ? defaults
         : ['sidecar'];
-  const knownSet = new Set(known);
   const out: string[] = [];
   for (const name of names) {
     for (const resolved of Object.hasOwn(aliases, name) ? (aliases[name] as string[]) : [name]) {
-      if (!knownSet.has(resolved)) {
+      if (!known.has(resolved)) {
         throw new InjectionError(
           'unknown-template',
-          `requested template "${resolved}" not found; have ${[...knownSet].sort().join(', ')}`,
+          `requested template "${resolved}" not found; have ${[...known.keys()].sort().join(', ')}`,
         );
       }
       if (!out.includes(resolved)) out.push(resolved);
