@@ -233,28 +233,36 @@ describe('1. compressed bodies are refused before they are inflated (before: gcp
 describe('2. bodies are not read before the answer is known from the headers (before: 40 × 6 MiB held by anonymous callers took RSS to 300+ MiB for 300 s)', () => {
   const body = Buffer.alloc(LIMIT - 1, 0x20);
 
+  /**
+   * 40 connections to `path`, each declaring LIMIT bytes and sending one less, then holding; `whileHeld`
+   * runs once all are sent. The answers (within `answerMs` of that), the RSS peak meanwhile, and a
+   * release that closes the connections.
+   */
+  async function holdBodies(
+    server: AttackedServer,
+    path: string,
+    answerMs: number,
+    whileHeld: () => Promise<unknown> = async () => {},
+  ) {
+    const conns: Held[] = [];
+    const { peak, result } = await peakRss(server, async () => {
+      for (let i = 0; i < 40; i++)
+        conns.push(held(server.url, path, { ...JSON_CT, 'content-length': String(LIMIT) }, body));
+      await Promise.all(conns.map((c) => Promise.race([c.flushed(), after_(15_000, undefined)])));
+      await after_(500, undefined);
+      await whileHeld();
+      return Promise.all(conns.map((c) => Promise.race([c.answer, after_(answerMs, undefined)])));
+    });
+    return { peak, result, release: () => conns.forEach((c) => c.socket.destroy()) };
+  }
+
   it('40 anonymous connections each sending 6 MiB − 1 of 6 MiB and holding: each gets 401 at once, no body is kept (RSS within 128 MiB: Node reading and dropping them)', async (t: TestContext) => {
     await withServers(['server', 'gcp'], async (servers) => {
       for (const server of servers) {
         const base = await warm(server);
-        const conns: Held[] = [];
-        const { peak, result } = await peakRss(server, async () => {
-          for (let i = 0; i < 40; i++) {
-            conns.push(
-              held(
-                server.url,
-                '/inject/cluster/c1/net/n1',
-                { ...JSON_CT, 'content-length': String(LIMIT) },
-                body,
-              ),
-            );
-          }
-          await Promise.all(conns.map((c) => Promise.race([c.flushed(), after_(15_000, undefined)])));
-          await after_(500, undefined);
-          return Promise.all(conns.map((c) => Promise.race([c.answer, after_(2000, undefined)])));
-        });
+        const { peak, result, release } = await holdBodies(server, '/inject/cluster/c1/net/n1', 2000);
         await server.assertStillServes();
-        for (const c of conns) c.socket.destroy();
+        release();
         const statuses = result.map((a) => a?.status ?? 'none');
         const slowest = Math.max(...result.map((a) => a?.ms ?? Number.POSITIVE_INFINITY));
         t.diagnostic(
@@ -273,20 +281,11 @@ describe('2. bodies are not read before the answer is known from the headers (be
     await withServers(['server', 'gcp'], async (servers) => {
       for (const server of servers) {
         const base = await warm(server);
-        const conns: Held[] = [];
-        const { peak, result } = await peakRss(server, async () => {
-          for (let i = 0; i < 40; i++) {
-            conns.push(
-              held(server.url, server.injectPath(C1), { ...JSON_CT, 'content-length': String(LIMIT) }, body),
-            );
-          }
-          await Promise.all(conns.map((c) => Promise.race([c.flushed(), after_(15_000, undefined)])));
-          await after_(500, undefined);
-          // While the attack holds: the bystander cluster is still answered.
-          await server.assertStillServes();
-          return Promise.all(conns.map((c) => Promise.race([c.answer, after_(1000, undefined)])));
-        });
-        for (const c of conns) c.socket.destroy();
+        // While the attack holds: the bystander cluster is still answered.
+        const { peak, result, release } = await holdBodies(server, server.injectPath(C1), 1000, () =>
+          server.assertStillServes(),
+        );
+        release();
         const statuses = result.map((a) => a?.status ?? 'none');
         t.diagnostic(
           `${server.entry}: 40 × ${LIMIT - 1} B held with the c1 key; answers ${JSON.stringify(countOf(statuses))}; ` +

@@ -336,17 +336,7 @@ function uploadMultipart(
   bucket: string,
   put: (bucket: string, name: string, data: Buffer) => unknown,
 ): unknown {
-  const boundary = /boundary="?([^";]+)"?/.exec(String(req.headers['content-type']))?.[1];
-  if (!boundary) throw new Error('multipart upload without a boundary');
-  const parts = body
-    .toString('latin1')
-    .split(`--${boundary}`)
-    .slice(1, -1)
-    .map((p) => {
-      const start = p.indexOf('\r\n\r\n') + 4;
-      return Buffer.from(p.slice(start, p.endsWith('\r\n') ? -2 : undefined), 'latin1');
-    });
-  const [meta, media] = parts;
+  const [meta, media] = multipartParts(req, body);
   if (!meta || !media) throw new Error('multipart upload without two parts');
   const name = url.searchParams.get('name') ?? (JSON.parse(meta.toString('utf8')) as { name: string }).name;
   return put(bucket, name, media);
