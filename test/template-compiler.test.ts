@@ -9,13 +9,13 @@ import { DEFAULT_BUNDLE } from '../lib/config/default.ts';
 import { layerBundles } from '../lib/config/bundle.ts';
 import { errorMessage } from '../lib/errors.ts';
 import type { Pod } from '../lib/kube/types.ts';
-import { compileLiquid } from '../lib/template/liquid-compiler.ts';
+import { compileLiquid, generateLiquid } from '../lib/template/liquid-compiler.ts';
 import { buildTemplateData } from '../lib/template/data.ts';
 import { createEngine } from '../lib/template/engine.ts';
 import { renderCaptured } from '../lib/template/output-capture.ts';
 import { CONFORMANCE_CASES, configFor, podsOf, readDocs } from './support/conformance.ts';
 import { podArbitrary } from './support/pod-arbitraries.ts';
-import { PROFILE_NAMES, profileBundle } from '../lib/profile/registry.ts';
+import { DEFAULT_PROFILE, PROFILE_NAMES, profileBundle, shippedTemplate } from '../lib/profile/registry.ts';
 
 const SEED = 20_261_201;
 /** Captured text by parsed template and trace, over every render of the file's tests. */
@@ -31,7 +31,9 @@ function assertSameRenders(config: InjectorConfig, pod: Pod, namespace: string, 
     return; // a pod the injector refuses before rendering (a bad annotation)
   }
   for (const [name, tpl] of config.templates) {
-    const compiled = compileLiquid(config.engine, tpl);
+    // As the pipeline renders it: the default profile's templates by the code generated when the
+    // profiles were embedded, any other by code generated here.
+    const compiled = config.templates.compiled(name);
     assert.ok(compiled, `template ${name} is compiled`);
     const outcome = (render: () => string) => {
       try {
@@ -70,6 +72,22 @@ function assertSameRenders(config: InjectorConfig, pod: Pod, namespace: string, 
 }
 
 describe('compiled templates render what liquidjs renders', () => {
+  it("the default profile's templates come with the code generated when they were embedded", () => {
+    const engine = createEngine();
+    const { templates } = profileBundle(DEFAULT_PROFILE);
+    assert.ok(Object.keys(templates).length >= 4);
+    for (const [name, text] of Object.entries(templates)) {
+      const generated = shippedTemplate(name, text);
+      assert.ok(generated, `${name} has generated code`);
+      assert.deepEqual(generated, generateLiquid(engine, engine.parse(text, name)), name);
+      assert.equal(shippedTemplate(name, `${text} `), undefined, `${name} edited is not shipped`);
+    }
+    for (const name of PROFILE_NAMES.filter((p) => p !== DEFAULT_PROFILE))
+      for (const [t, text] of Object.entries(profileBundle(name).templates))
+        if (templates[t] !== text)
+          assert.equal(shippedTemplate(t, text), null, `${name} ${t}: shipped, compiled when first rendered`);
+  });
+
   it('every template of the embedded config, over every conformance pod and setting', () => {
     let pods = 0;
     for (const c of CONFORMANCE_CASES) {

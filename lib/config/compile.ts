@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Liquid } from 'liquidjs';
-import { isShippedTemplate } from '../profile/registry.ts';
+import { shippedTemplate } from '../profile/registry.ts';
 import { createEngine, TemplateSet } from '../template/engine.ts';
 import { SkeletonCache } from '../template/skeleton.ts';
 import { type Bundle, checkComplete } from './bundle.ts';
@@ -32,7 +32,7 @@ export function compileBundle(bundle: Bundle, source: string, engine: Liquid = s
   return {
     bundle,
     version,
-    templates: new TemplateSet(engine, bundle.templates, isShippedTemplate),
+    templates: new TemplateSet(engine, bundle.templates, shippedTemplate),
     engine,
     skeletons: sharedSkeletons,
   };

@@ -2,7 +2,6 @@ import type { Base64 } from '../admission/review.ts';
 import { ByteLru, stringBytes } from '../cache/byte-lru.ts';
 import type { InjectorConfig } from '../config/compile.ts';
 import type { ObjectMeta, Pod } from '../kube/types.ts';
-import { templateReads } from '../template/compiled.ts';
 import { selectTemplates } from '../template/select.ts';
 import type { InjectContext, InjectOutcome } from './inject-pod.ts';
 
@@ -119,10 +118,9 @@ export class InjectionCache {
     if (!byName) this.volatileReads.set(config, (byName = new Map()));
     let reads = byName.get(name);
     if (reads === undefined) {
-      const tpl = config.templates.get(name);
       reads =
-        tpl === undefined ||
-        templateReads(config.engine, tpl).some((segments) => {
+        !config.templates.has(name) ||
+        config.templates.reads(name).some((segments) => {
           if (segments[0] !== 'pod') return false;
           const [, second, third] = segments;
           if (typeof second !== 'string' || (second === 'metadata' && typeof third !== 'string')) return true;

@@ -1,6 +1,8 @@
 import embedded from '../../infra/default.bundle.json' with { type: 'json' };
 import type { Bundle } from '../config/bundle.ts';
 import { InjectionError } from '../errors.ts';
+import type { GeneratedLiquid } from '../template/liquid-compiler.ts';
+import type { ProfileCode } from './generated-code.ts';
 
 /**
  * The Istio release profiles (infra/istio/<name>/, embedded as JSON by `npm run embed` so the functions
@@ -27,14 +29,21 @@ export function profileBundle(name: string): Bundle {
   return bundle;
 }
 
-let shipped: Set<string> | undefined;
+let shipped: Map<string, GeneratedLiquid | null> | undefined;
 
-/** Whether `text` is template `name` as an embedded profile ships it. */
-export function isShippedTemplate(name: string, text: string): boolean {
-  shipped ??= new Set(
-    [...PROFILES.values()].flatMap((b) => Object.entries(b.templates).map(([n, t]) => `${n}\0${t}`)),
-  );
-  return shipped.has(`${name}\0${text}`);
+/**
+ * Whether `text` is template `name` as an embedded profile ships it (undefined when not), and if so its
+ * code generated when the profiles were embedded (null when the compiler does not cover it).
+ */
+export function shippedTemplate(name: string, text: string): GeneratedLiquid | null | undefined {
+  if (!shipped) {
+    const { code, templates } = (embedded as unknown as { generated: ProfileCode }).generated;
+    shipped = new Map();
+    for (const [profile, bundle] of PROFILES)
+      for (const [n, t] of Object.entries(bundle.templates))
+        shipped.set(`${n}\0${t}`, code[templates[profile]?.[n] ?? -1] ?? null);
+  }
+  return shipped.get(`${name}\0${text}`);
 }
 
 /** The embedded profile itself (not a copy, not a bundle layered over it). */

@@ -1,7 +1,9 @@
 import { Liquid, type Template } from 'liquidjs';
 import { ByteLru } from '../cache/byte-lru.ts';
 import { errorMessage, InjectionError } from '../errors.ts';
+import { analysedReads, compiledTemplate, linkedTemplate, type TemplateRender } from './compiled.ts';
 import { registerFilters } from './filters.ts';
+import type { GeneratedLiquid, Segments } from './liquid-compiler.ts';
 import { escapeOutput } from './output-capture.ts';
 
 /**
@@ -36,10 +38,16 @@ const PARSE_CACHE_BYTES = 32 * 1024 * 1024;
 const parseCaches = new WeakMap<Liquid, ByteLru<CompiledTemplate>>();
 
 /**
- * A bundle's templates by name, parsed. A syntax error names the template and refuses the bundle here,
- * where it loads. A text the caller knows to parse (`shipped`: a template of an embedded profile, which
- * the test suite parses and renders) is parsed only when first asked for: a cold start then parses
- * just what its first review renders, not every template of the release.
+ * What the embedded profiles know of a template text: undefined when no profile ships it as `name`;
+ * else the code generated for it at build time, or null when the compiler does not cover it.
+ */
+export type ShippedTemplates = (name: string, text: string) => GeneratedLiquid | null | undefined;
+
+/**
+ * A bundle's templates by name, parsed and compiled. A syntax error names the template and refuses the
+ * bundle here, where it loads. A text an embedded profile ships (which the test suite parses and
+ * renders) is parsed only when first asked for, and its code was generated at build time: a cold start
+ * then neither parses nor compiles what its first review renders.
  *
  * A template text already parsed (by the base of a cluster overlay, another revision, another bundle
  * version) is shared, not parsed and held again: parsed templates are most of a compiled config, and
@@ -47,15 +55,21 @@ const parseCaches = new WeakMap<Liquid, ByteLru<CompiledTemplate>>();
  */
 export class TemplateSet implements Iterable<[string, CompiledTemplate]> {
   private readonly parsed = new Map<string, CompiledTemplate>();
+  private readonly renders = new Map<string, TemplateRender | null>();
+  private readonly generated = new Map<string, GeneratedLiquid | null>();
   private readonly names: readonly string[];
 
   constructor(
     private readonly engine: Liquid,
     private readonly sources: Record<string, string>,
-    shipped: (name: string, text: string) => boolean = () => false,
+    shipped: ShippedTemplates = () => undefined,
   ) {
     this.names = Object.keys(sources);
-    for (const [name, text] of Object.entries(sources)) if (!shipped(name, text)) this.get(name);
+    for (const [name, text] of Object.entries(sources)) {
+      const generated = shipped(name, text);
+      if (generated === undefined) this.get(name);
+      else this.generated.set(name, generated);
+    }
   }
 
   get(name: string): CompiledTemplate | undefined {
@@ -65,6 +79,27 @@ export class TemplateSet implements Iterable<[string, CompiledTemplate]> {
       this.parsed.set(name, parsed);
     }
     return parsed;
+  }
+
+  /** The template as generated code, or null when the interpreter renders it. */
+  compiled(name: string): TemplateRender | null {
+    let render = this.renders.get(name);
+    if (render === undefined) {
+      const generated = this.generated.get(name);
+      render = generated ? linkedTemplate(this.engine, generated) : null;
+      const parsed = render ? undefined : this.get(name);
+      if (parsed) render = compiledTemplate(this.engine, parsed);
+      this.renders.set(name, render);
+    }
+    return render;
+  }
+
+  /** The property paths template `name` reads (CompiledRender.reads). */
+  reads(name: string): readonly Segments[] {
+    const compiled = this.compiled(name);
+    if (compiled) return compiled.reads;
+    const parsed = this.get(name);
+    return parsed ? analysedReads(this.engine, parsed) : [];
   }
 
   has(name: string): boolean {

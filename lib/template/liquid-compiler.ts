@@ -13,6 +13,7 @@ import {
   Output,
   type Template,
   toValueSync,
+  Tokenizer,
   TypeGuards,
   UnlessTag,
   type Value,
@@ -66,33 +67,82 @@ interface Frame {
 
 class Unsupported extends Error {}
 
+/**
+ * A value the generated code needs that is not a JSON literal, named by what it is rather than held:
+ * code generated at build time (for the embedded profiles' templates) then links to the engine of the
+ * process that runs it, as code generated at run time does.
+ */
+export type ConstantRef =
+  | { filter: string }
+  | { escape: true }
+  | { filterThis: true }
+  | { operator: string }
+  | { literal: string }
+  | { number: string };
+
+/** A template's generated code and what it needs: plain data, so it can be written out and read back. */
+export interface GeneratedLiquid {
+  code: string;
+  constants: ConstantRef[];
+  reads: Segments[];
+  /** Whether every output ends in the engine's output escape (see CompiledRender.traced). */
+  escapesAll: boolean;
+  /** The engine's truthiness the code was generated for. */
+  jsTruthy: boolean;
+}
+
+/** The template as one generated function, or undefined when the interpreter must render it. */
 export function compileLiquid(engine: Liquid, templates: Template[]): CompiledRender | undefined {
-  const { operators, strictVariables, keepOutputType } = engine.options;
-  if (operators !== defaultOperators || strictVariables || keepOutputType) return undefined;
-  let gen: Generator;
-  let code: string;
+  const generated = generateLiquid(engine, templates);
+  return generated && linkLiquid(engine, generated);
+}
+
+export function generateLiquid(engine: Liquid, templates: Template[]): GeneratedLiquid | undefined {
+  if (!compilable(engine)) return undefined;
   try {
-    gen = new Generator(engine, templates);
-    code = gen.block(templates, true);
+    const gen = new Generator(engine, templates);
+    const code = gen.block(templates, true);
+    return {
+      code,
+      constants: gen.constants,
+      reads: gen.reads,
+      escapesAll: gen.escapesAll,
+      jsTruthy: !!engine.options.jsTruthy,
+    };
   } catch (err) {
     // A template nested deeper than the generator's stack allows is the interpreter's too.
     if (err instanceof Unsupported || err instanceof RangeError) return undefined;
     throw err;
   }
-  const helpers = engine.options.jsTruthy ? JS_HELPERS : LIQUID_HELPERS;
+}
+
+function compilable(engine: Liquid): boolean {
+  const { operators, strictVariables, keepOutputType } = engine.options;
+  return operators === defaultOperators && !strictVariables && !keepOutputType;
+}
+
+/** The generated code as a render of `engine`; undefined when a constant does not resolve there. */
+export function linkLiquid(engine: Liquid, generated: GeneratedLiquid): CompiledRender | undefined {
+  if (!compilable(engine) || generated.jsTruthy !== !!engine.options.jsTruthy) return undefined;
+  const constants: unknown[] = [];
+  for (const ref of generated.constants) {
+    const value = resolve(engine, ref);
+    if (value === UNRESOLVED) return undefined;
+    constants.push(value);
+  }
+  const helpers = generated.jsTruthy ? JS_HELPERS : LIQUID_HELPERS;
   let body: (f: Frame, constants: unknown[], h: Helpers) => void;
   try {
     body = new Function(
       'f',
       'K',
       'H',
-      `'use strict';\nconst { rp, fs, tv, st, tr, te, eqd, eq, cmp, and, or, vl, fc0, fc1, fc2, fcn } = H;\n${code}`,
+      `'use strict';\nconst { rp, fs, tv, st, tr, te, eqd, eq, cmp, and, or, vl, fc0, fc1, fc2, fcn } = H;\n${generated.code}`,
     ) as typeof body;
   } catch {
     // Code generation refused (node --disallow-code-generation-from-strings): the interpreter renders.
     return undefined;
   }
-  const constants = gen.constants;
   const run = (data: object, renderLimitMs: number | undefined): Frame => {
     const renderOptions =
       renderLimitMs === undefined ? { sync: true } : { sync: true, renderLimit: renderLimitMs };
@@ -116,7 +166,46 @@ export function compileLiquid(engine: Liquid, templates: Template[]): CompiledRe
     const f = run(data, renderLimitMs);
     return { text: f.out, trace: f.trace };
   };
-  return Object.assign(render, { reads: gen.reads, ...(gen.escapesAll && { traced }) });
+  return Object.assign(render, { reads: generated.reads, ...(generated.escapesAll && { traced }) });
+}
+
+const UNRESOLVED = Symbol('unresolved');
+
+function resolve(engine: Liquid, ref: ConstantRef): unknown {
+  if ('filter' in ref) {
+    const handler = filterHandler(engine, ref.filter);
+    return typeof handler === 'function' && handler.constructor.name !== 'GeneratorFunction'
+      ? handler
+      : UNRESOLVED;
+  }
+  if ('escape' in ref) return engine.options.outputEscape ?? UNRESOLVED;
+  // No filter reads its token (liquidjs's own nor ours); the context is set per call.
+  if ('filterThis' in ref) return { context: undefined, token: undefined, liquid: engine };
+  if ('operator' in ref) return (defaultOperators as Record<string, unknown>)[ref.operator] ?? UNRESOLVED;
+  if ('literal' in ref) return literalDrop(ref.literal) ?? UNRESOLVED;
+  return Number(ref.number);
+}
+
+function filterHandler(engine: Liquid, name: string): unknown {
+  const impl = (engine.filters as Record<string, unknown>)[name];
+  return typeof impl === 'function' ? impl : (impl as { handler?: unknown } | undefined)?.handler;
+}
+
+const drops = new Map<string, Drop | undefined>();
+
+/** liquidjs's own drop for `nil`, `null`, `empty` or `blank`, as its tokenizer reads the word. */
+function literalDrop(word: string): Drop | undefined {
+  if (!drops.has(word)) {
+    const token = /^[a-z]+$/.test(word) ? new Tokenizer(word).readValue() : undefined;
+    const content = TypeGuards.isLiteralToken(token) ? token.content : undefined;
+    drops.set(word, content instanceof Drop ? content : undefined);
+  }
+  return drops.get(word);
+}
+
+/** A number the code cannot write as a JSON literal (-0, the infinities, NaN), by its text. */
+function numberRef(v: number): ConstantRef {
+  return { number: Object.is(v, -0) ? '-0' : String(v) };
 }
 
 /**
@@ -134,9 +223,8 @@ interface Code {
 
 /** Writes a template's code; every value the code needs that is not a JSON literal is a constant `K[i]`. */
 class Generator {
-  readonly constants: unknown[] = [];
+  readonly constants: ConstantRef[] = [];
   readonly reads: Segments[] = [];
-  /** Whether every output ends in the engine's output escape (see CompiledRender.traced). */
   escapesAll = true;
   /** Names the template assigns or loops over: only these can be found in a scope but the data's. */
   private readonly locals = new Set<string>();
@@ -149,8 +237,8 @@ class Generator {
     collectLocals(templates, this.locals);
   }
 
-  private constant(value: unknown): string {
-    this.constants.push(value);
+  private constant(ref: ConstantRef): string {
+    this.constants.push(ref);
     return `K[${this.constants.length - 1}]`;
   }
 
@@ -167,7 +255,8 @@ class Generator {
   /** One node's statements ('' for one that renders nothing). */
   private node(t: Template): string {
     if (TypeGuards.isHTMLToken(t.token)) {
-      return `f.out += ${JSON.stringify((t as unknown as { str: string }).str)};\n`;
+      const { str } = t as unknown as { str: string };
+      return str ? `f.out += ${JSON.stringify(str)};\n` : '';
     }
     if (t instanceof Output) {
       const filters = t.value.filters as unknown as { handler: unknown }[];
@@ -254,12 +343,12 @@ f.loops.pop();
   /** A Value: its expression, then each filter (the output escape is the last filter of an Output). */
   private value(v: Value): string {
     let js = this.expression(v.initial).js;
-    for (const filter of v.filters as unknown as { handler: unknown; args: unknown[]; token: unknown }[])
-      js = this.filter(filter.handler, filter.args, filter.token, js);
+    for (const filter of v.filters as unknown as { handler: unknown; args: unknown[]; name: string }[])
+      js = this.filter(filter.handler, filter.args, filter.name, js);
     return js;
   }
 
-  private filter(handler: unknown, args: unknown[], token: unknown, input: string): string {
+  private filter(handler: unknown, args: unknown[], name: string, input: string): string {
     if (typeof handler !== 'function' || handler.constructor.name === 'GeneratorFunction')
       throw new Unsupported();
     const argv = args.map((arg) => {
@@ -270,10 +359,17 @@ f.loops.pop();
       return this.token(arg).js;
     });
     // One `this` per filter, its context set per call: filters run synchronously and keep nothing.
-    const self = this.constant({ context: undefined, token, liquid: this.engine });
-    const fn = this.constant(handler);
+    const self = this.constant({ filterThis: true });
+    const fn = this.constant(this.filterRef(handler, name));
     if (argv.length <= 2) return `fc${argv.length}(f, ${fn}, ${self}, ${[input, ...argv].join(', ')})`;
     return `fcn(f, ${fn}, ${self}, ${input}, [${argv.join(', ')}])`;
+  }
+
+  /** The filter's handler by name (the output escape by its place): it must be what the name resolves to. */
+  private filterRef(handler: unknown, name: string): ConstantRef {
+    if (handler === this.engine.options.outputEscape) return { escape: true };
+    if (filterHandler(this.engine, name) !== handler) throw new Unsupported();
+    return { filter: name };
   }
 
   /** liquidjs's Expression: postfix tokens, operators applied as the stack is read. */
@@ -303,7 +399,7 @@ f.loops.pop();
   private binary(op: string, left: Code, right: Code): Code {
     const operator = (defaultOperators as Record<string, (...a: unknown[]) => unknown>)[op];
     if (!operator) throw new Unsupported();
-    const opFn = this.constant(operator);
+    const opFn = this.constant({ operator: op });
     switch (op) {
       case '==':
       case '!=': {
@@ -337,12 +433,16 @@ f.loops.pop();
       const content = (token as { content: unknown }).content;
       const literal = (token as { literal?: unknown }).literal;
       if (TypeGuards.isLiteralToken(token) && content instanceof Drop) {
-        const js = this.constant(content);
+        if (typeof literal !== 'string' || literalDrop(literal) !== content) throw new Unsupported();
+        const js = this.constant({ literal });
         if (literal === 'nil' || literal === 'null') return { js, drop: 'nil' };
         if (literal === 'empty' || literal === 'blank') return { js, drop: literal };
         return { js };
       }
-      return { js: jsLiteral(content) ?? this.constant(content) };
+      const js = jsLiteral(content);
+      if (js !== undefined) return { js };
+      if (typeof content !== 'number') throw new Unsupported();
+      return { js: this.constant(numberRef(content)) };
     }
     if (TypeGuards.isPropertyAccessToken(token)) return { js: this.propertyAccess(token) };
     if (TypeGuards.isFilteredValueToken(token)) {
@@ -355,7 +455,7 @@ f.loops.pop();
         const impl = (this.engine.filters as Record<string, unknown>)[ft.name];
         const handler =
           typeof impl === 'function' ? impl : (impl as { handler?: unknown } | undefined)?.handler;
-        js = this.filter(handler, ft.args, ft, js);
+        js = this.filter(handler, ft.args, ft.name, js);
       }
       return { js };
     }
@@ -389,7 +489,7 @@ f.loops.pop();
         key === undefined
           ? `tv(${this.token(p).js})`
           : typeof key === 'number'
-            ? (jsLiteral(key) ?? this.constant(key))
+            ? (jsLiteral(key) ?? this.constant(numberRef(key)))
             : JSON.stringify(key);
       js = `rp(f, ${js}, ${keyJs})`;
     }

@@ -1,10 +1,11 @@
 import yaml from 'js-yaml';
+import type { Template } from 'liquidjs';
 import type { InjectorConfig } from '../config/compile.ts';
 import { errorMessage, InjectionError, yamlProblem } from '../errors.ts';
 import { isObject, type JsonObject } from '../json.ts';
 import type { ReviewBudget } from '../inject/budget.ts';
 import type { TemplateData } from './data.ts';
-import { compiledTemplate, renderCounts } from './compiled.ts';
+import { renderCounts } from './compiled.ts';
 import { discardCaptured, renderCaptured } from './output-capture.ts';
 import { refuseRepeatedKeys } from './repeated-keys.ts';
 
@@ -20,9 +21,10 @@ export function renderTemplate(
   data: TemplateData,
   budget?: ReviewBudget,
 ): JsonObject {
-  const tpl = config.templates.get(name);
-  if (!tpl) throw new InjectionError('unknown-template', `template "${name}" is not in the config`);
-  const compiled = compiledTemplate(config.engine, tpl);
+  const templates = config.templates;
+  if (!templates.has(name))
+    throw new InjectionError('unknown-template', `template "${name}" is not in the config`);
+  const compiled = templates.compiled(name);
   // The shape's key: its trace when the compiled template gives one (far shorter than the text it
   // names, and hashing the text was a fifth of a render), else the text itself.
   let shapeKey: string | undefined;
@@ -50,7 +52,7 @@ export function renderTemplate(
     }
     shapeKey = undefined;
     try {
-      return config.engine.renderSync(tpl, data, limits);
+      return config.engine.renderSync(templates.get(name) as Template[], data, limits);
     } catch (err) {
       // Decided by the budget, not by the error's text: a filter's error may quote the pod's values.
       if (budget?.isSpent()) throw budget.spent(`rendering template ${name}`);
