@@ -7,6 +7,7 @@ import { layerBundles } from '../lib/config/bundle.ts';
 import { compileBundle } from '../lib/config/compile.ts';
 import { DEFAULT_BUNDLE } from '../lib/config/default.ts';
 import type { Pod } from '../lib/kube/types.ts';
+import { strategicMerge } from '../lib/merge/strategic.ts';
 import { buildTemplateData } from '../lib/template/data.ts';
 import { renderTemplate } from '../lib/template/render.ts';
 import { renderCaptured } from '../lib/template/output-capture.ts';
@@ -34,7 +35,33 @@ const EDGE = `metadata:
     bin: !!binary aGVsbG8=
 `;
 
-const config = compileBundle(layerBundles(DEFAULT_BUNDLE, { templates: { edge: EDGE } }), 'skeleton-test');
+// Directives and nulls, fixed and beside outputs, where the pod has nothing for them to merge over:
+// a merge that took these nodes as they are would keep `$patch` and the nulls.
+const DIRECTIVES = `metadata:
+  annotations:
+    fixed: null
+    kept: x
+spec:
+  securityContext:
+    $patch: replace
+    runAsUser: 1337
+  nodeSelector:
+    zone: null
+    app: {{ pod.metadata.labels.app }}
+    version: {{ pod.nothing }}
+  containers:
+  - name: app
+    env:
+    - name: GONE
+      $patch: delete
+    - name: EXTRA
+      value: {{ pod.metadata.labels.app }}
+`;
+
+const config = compileBundle(
+  layerBundles(DEFAULT_BUNDLE, { templates: { edge: EDGE, directives: DIRECTIVES } }),
+  'skeleton-test',
+);
 
 function reference(name: string, pod: Pod): unknown {
   const data = buildTemplateData(pod, config, { proxyEnvs: {}, revision: '' });
@@ -99,6 +126,19 @@ describe('parsed-shape cache for rendered templates', () => {
     gc();
     const perCharacter = (process.memoryUsage().heapUsed - before) / (texts.length * captured.text.length);
     assert.ok(perCharacter < PLAN_BYTES_PER_CHARACTER, `${perCharacter.toFixed(1)} bytes a character`);
+  });
+
+  it('directives and nulls in a shape merge as they do parsed, where the pod has nothing under them', () => {
+    const pod = deploymentPod('a') as Pod;
+    const want = strategicMerge(pod, reference('directives', pod) as Pod) as Pod;
+    assert.deepEqual(want.spec?.securityContext, { runAsUser: 1337 });
+    assert.deepEqual(want.spec?.nodeSelector, { app: 'a' });
+    assert.deepEqual(want.metadata?.annotations, { kept: 'x' });
+    for (let i = 0; i < 2; i++)
+      assert.equal(
+        JSON.stringify(strategicMerge(pod, viaSkeleton('directives', pod) as Pod)),
+        JSON.stringify(want),
+      );
   });
 
   it('a text is never taken for a shape named like it', () => {

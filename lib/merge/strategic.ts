@@ -23,21 +23,30 @@ interface PathNode {
 }
 
 /**
- * Values merging may take as they are when there is nothing under them: frozen, without directive
- * keys or null values (which delete), so merging over nothing would copy them unchanged. Parsed
- * template shapes mark theirs (lib/template/skeleton.ts): a rendered sidecar is most of what a pod
- * merge would otherwise copy node by node.
+ * Values merging may take as they are when there is nothing under them: frozen ones, unless marked as
+ * holding a directive key or a null value (which deletes) somewhere under them, since merging over
+ * nothing would copy them unchanged. Only parsed template shapes are frozen (lib/template/skeleton.ts,
+ * which marks the few that hold directives): a rendered sidecar is most of what a pod merge would
+ * otherwise copy node by node. A frozen node is the mark, not a set of plain ones: adding each node a
+ * fill builds to a WeakSet cost more than the copies it saved.
  */
-const plain = new WeakSet<object>();
+const holdsDirectives = new WeakSet<object>();
 
-/** Marks a frozen value free of directives and nulls, all the way down. */
-export function markPlain(value: Json[] | JsonObject): void {
-  plain.add(value);
+/** Marks a frozen value that holds a directive key or a null value somewhere under it. */
+export function markNotPlain(value: Json[] | JsonObject): void {
+  holdsDirectives.add(value);
+}
+
+/** Whether merging may take the value as it is where the original has nothing. */
+export function isPlain(value: Json): boolean {
+  return (
+    value !== null && (typeof value !== 'object' || (Object.isFrozen(value) && !holdsDirectives.has(value)))
+  );
 }
 
 function merge(original: Json, patch: Json, node: PathNode | undefined): Json {
   if (!isObject(patch)) return patch;
-  if (plain.has(patch) && !hasKeys(original)) return patch;
+  if (isPlain(patch) && !hasKeys(original)) return patch;
   if (patch.$patch === 'replace') return withoutDirectives(patch);
   if (patch.$patch === 'delete') return null;
   const out: JsonObject = isObject(original) ? { ...original } : {};
@@ -181,7 +190,7 @@ function hasKeys(value: Json): boolean {
 }
 
 function listWithoutDirectives(list: Json[]): Json[] {
-  if (plain.has(list)) return list;
+  if (isPlain(list)) return list;
   return list
     .filter((item) => !(isObject(item) && item.$patch === 'delete'))
     .map((item) => (isObject(item) ? (merge(null, item, undefined) as JsonObject) : item));
