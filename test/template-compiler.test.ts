@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { Drop } from 'liquidjs';
 import { compileBundle, type InjectorConfig } from '../lib/config/compile.ts';
 import { DEFAULT_BUNDLE } from '../lib/config/default.ts';
 import { layerBundles } from '../lib/config/bundle.ts';
@@ -239,11 +240,29 @@ i{{ "lit".size }}{{ data["s"] }}{% assign k = "s" %}{{ data[k] }}{{ nil }}{{ emp
       `{% assign x = "${nasty.replaceAll('"', '')}" %}{{ x }}`,
       `{{ data['a"b'] }}{{ data["k\\y"] }}{{ data["__proto__"] }}{{ constructor }}{{ toString }}`,
       `{% for c in data.list %}{{ c }}{% if c == "');process.exit(1);('" %}!{% endif %}{% endfor %}`,
+      // What a prototype holds is not the data's: a JSON object's own __proto__ is.
+      '{{ data.constructor }}|{{ data.toString }}|{{ data.__proto__ }}|{{ data.list.map }}|{{ data.list.length }}',
+      '{{ own.__proto__.x }}|{{ own.valueOf }}|{{ date.getTime }}|{% for c in data.list %}{{ c.length }}{% endfor %}',
+      '{{ drop.anything }}|{{ liquidable.a }}',
     ].join('\n');
     const tpl = engine.parse(source);
     const compiled = compileLiquid(engine, tpl);
     assert.ok(compiled);
-    const data = { data: { list: ['a', "');process.exit(1);('"], 'a"b': 'q', 'k\\y': 1 } };
+    const data = {
+      data: { list: ['a', "');process.exit(1);('"], 'a"b': 'q', 'k\\y': 1 },
+      own: JSON.parse('{"__proto__": {"x": 1}, "valueOf": 2}'),
+      date: new Date(0),
+      drop: new (class extends Drop {
+        override liquidMethodMissing(key: string) {
+          return `missing ${key}`;
+        }
+      })(),
+      liquidable: new (class {
+        toLiquid() {
+          return { a: 'by toLiquid' };
+        }
+      })(),
+    };
     assert.equal(compiled(data), engine.renderSync(tpl, data));
     assert.ok(compiled(data).includes(nasty.slice(0, 10)));
   });
