@@ -59,7 +59,13 @@ spec:
 `;
 
 const config = compileBundle(
-  layerBundles(DEFAULT_BUNDLE, { templates: { edge: EDGE, directives: DIRECTIVES } }),
+  layerBundles(DEFAULT_BUNDLE, {
+    templates: {
+      edge: EDGE,
+      directives: DIRECTIVES,
+      'whole-map': 'spec:\n  nodeSelector: {{ pod.metadata.labels }}\n',
+    },
+  }),
   'skeleton-test',
 );
 
@@ -139,6 +145,17 @@ describe('parsed-shape cache for rendered templates', () => {
         JSON.stringify(strategicMerge(pod, viaSkeleton('directives', pod) as Pod)),
         JSON.stringify(want),
       );
+  });
+
+  it("a map printed whole merges as parsed, an own __proto__ key of the pod's JSON included", () => {
+    const pod = JSON.parse(
+      '{"metadata":{"name":"p","labels":{"app":"a","__proto__":{"x":"1"}}},"spec":{"containers":[{"name":"app"}]}}',
+    ) as Pod;
+    const merged = strategicMerge(pod, reference('whole-map', pod) as Pod) as Pod;
+    assert.equal(JSON.stringify(merged.spec?.nodeSelector), '{"app":"a"}');
+    const want = JSON.stringify(merged);
+    for (let i = 0; i < 2; i++)
+      assert.equal(JSON.stringify(strategicMerge(pod, viaSkeleton('whole-map', pod) as Pod)), want);
   });
 
   it('a text is never taken for a shape named like it', () => {

@@ -41,7 +41,8 @@ export function shippedTemplate(name: string, text: string): GeneratedLiquid | n
     shipped = new Map();
     for (const [profile, bundle] of PROFILES)
       for (const [n, t] of Object.entries(bundle.templates))
-        shipped.set(`${n}\0${t}`, code[templates[profile]?.[n] ?? -1] ?? null);
+        // The same text shipped by another profile keeps the code one of them has.
+        shipped.set(`${n}\0${t}`, code[templates[profile]?.[n] ?? -1] ?? shipped.get(`${n}\0${t}`) ?? null);
   }
   return shipped.get(`${name}\0${text}`);
 }

@@ -189,7 +189,8 @@ function freeze(node: Json): boolean {
     for (const item of node) if (!freeze(item)) plain = false;
   } else {
     for (const [k, v] of Object.entries(node)) {
-      if (!freeze(v as Json) || v === null || k.startsWith('$')) plain = false;
+      // A `__proto__` key (an own one, from JSON) is dropped by a merge that copies: not plain.
+      if (!freeze(v as Json) || v === null || k.startsWith('$') || k === '__proto__') plain = false;
     }
   }
   Object.freeze(node);
