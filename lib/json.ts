@@ -10,6 +10,15 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Freezes `v` and everything under it; returns it. */
+export function deepFreeze<T extends Json>(v: T): T {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) if (x !== undefined) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
 /** Deep merge for config layering: objects merge key by key, anything else (lists too) is replaced. */
 export function deepMerge(base: Json, over: Json): Json {
   if (!isObject(base) || !isObject(over)) return over;

@@ -1,5 +1,5 @@
 import type { InjectorConfig } from '../config/compile.ts';
-import { isObject, type Json, type JsonObject } from '../json.ts';
+import { deepFreeze, isObject, type Json, type JsonObject } from '../json.ts';
 import type { Pod } from '../kube/types.ts';
 import { type Workload, workloadOf } from '../kube/workload.ts';
 import { omitNil } from './filters.ts';
@@ -149,8 +149,18 @@ function proxyResources(
     if (Object.keys(part).length) out[kind] = part;
   }
   if (Object.keys(out).length) return out;
-  return isObject(fromValues) ? (omitNil(fromValues) as JsonObject) : null;
+  if (!isObject(fromValues)) return null;
+  let resources = withoutNil.get(fromValues);
+  if (!resources) withoutNil.set(fromValues, (resources = deepFreeze(omitNil(fromValues) as JsonObject)));
+  return resources;
 }
+
+/**
+ * The values' proxy resources without nils, made once per config (its values never change) and frozen:
+ * the template prints them whole, twice a sidecar, and the fill reads a frozen value back once
+ * (skeleton.ts), not per review.
+ */
+const withoutNil = new WeakMap<JsonObject, JsonObject>();
 
 /**
  * A validated JSON map annotation (name → object) as a list of objects carrying their names. The map key

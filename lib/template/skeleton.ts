@@ -198,6 +198,13 @@ function freeze(node: Json): boolean {
   return plain;
 }
 
+/**
+ * Frozen maps and lists printed whole, by the object printed: what the escape gives is a function of
+ * the object, which cannot change (the template data freezes what it shares between reviews, all the
+ * way down, such as the config's proxy resources).
+ */
+const readBackOf = new WeakMap<object, Json>();
+
 /** What YAML reads back from the escaped value: scalars are themselves, anything else a JSON copy. */
 function asParsed(value: unknown): Json {
   switch (typeof value) {
@@ -209,13 +216,23 @@ function asParsed(value: unknown): Json {
       return Number.isFinite(value) ? value + 0 : null;
     case 'undefined':
       return null;
-    default: {
+    case 'object': {
       if (value === null) return null;
-      const parsed = JSON.parse(yamlScalar(value)) as Json;
-      freeze(parsed);
+      if (!Object.isFrozen(value)) return readBack(value);
+      let parsed = readBackOf.get(value);
+      if (parsed === undefined) readBackOf.set(value, (parsed = readBack(value)));
       return parsed;
     }
+    default:
+      return readBack(value);
   }
+}
+
+/** The escaped value read back as JSON (its YAML subset), frozen as the shape's own parts are. */
+function readBack(value: unknown): Json {
+  const parsed = JSON.parse(yamlScalar(value)) as Json;
+  freeze(parsed);
+  return parsed;
 }
 
 function placeholderIndex(s: string): number | undefined {
