@@ -5,6 +5,19 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { base64Json, encodeReview, reviewText, V1, V1BETA1 } from '../lib/admission/review.ts';
 
+describe('base64Json', () => {
+  it('is the base64 of the UTF-8 of JSON.stringify, ASCII or not', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string({ unit: 'binary' }), (value, text) => {
+        for (const v of [value, text, [text, value]])
+          assert.equal(base64Json(v), Buffer.from(JSON.stringify(v)).toString('base64'));
+      }),
+      { seed: 20_261_201, numRuns: 2000 },
+    );
+    assert.equal(base64Json('é\u2028😀\ud800'), Buffer.from('"é\u2028😀\\ud800"').toString('base64'));
+  });
+});
+
 describe('reviewText', () => {
   it('is JSON.stringify of every answer: any uid, with or without a patch, message or warnings', () => {
     fc.assert(
