@@ -211,6 +211,48 @@ spec:
     }
   });
 
+  it('prometheus.io annotations in any spelling Prometheus reads: the first of each field, any scrape "false" turns merging off', async () => {
+    const spelled = await webhook(
+      configOf(DEFAULT_PROFILE),
+      deploymentPod('web', {
+        annotations: {
+          'prometheus.io.port': '9090',
+          'prometheus-io/port': '9091',
+          'prometheus.io/path': '/m',
+          'prometheus.istio.io/keep': 'x',
+          other: 'y',
+        },
+      }),
+    );
+    assert.deepEqual(JSON.parse(env(proxyOf(spelled), 'ISTIO_PROMETHEUS_ANNOTATIONS') ?? ''), {
+      scrape: '',
+      path: '/m',
+      port: '9090',
+    });
+    const annotations = spelled.metadata.annotations ?? {};
+    assert.deepEqual(
+      Object.keys(annotations)
+        .filter((k) => k.startsWith('prometheus') || k === 'other')
+        .sort(),
+      [
+        'other',
+        'prometheus.io/path',
+        'prometheus.io/port',
+        'prometheus.io/scrape',
+        'prometheus.istio.io/keep',
+      ],
+    );
+    assert.equal(annotations['prometheus.io/path'], '/stats/prometheus');
+    const off = await webhook(
+      configOf(DEFAULT_PROFILE),
+      deploymentPod('web', {
+        annotations: { 'prometheus.io/scrape': 'true', 'prometheus-io/scrape': 'false' },
+      }),
+    );
+    assert.equal(env(proxyOf(off), 'ISTIO_PROMETHEUS_ANNOTATIONS'), undefined);
+    assert.equal(off.metadata.annotations?.['prometheus.io/port'], undefined);
+  });
+
   it('prometheus.istio.io/scrape-targets: removed, the first target gives port and path (master); left alone by 1.30', async () => {
     const pod = deploymentPod('web', {
       annotations: {

@@ -27,21 +27,30 @@ const SCRAPE_TARGETS = 'prometheus.istio.io/scrape-targets';
  */
 export function applyPrometheusMerge(pod: Pod, settings: PrometheusSettings): Pod {
   const annotations = pod.metadata?.annotations ?? {};
-  if (!scrapeEnabled(annotations) || !mergeEnabled(annotations, settings.meshMerge)) return pod;
+  // One pass over the keys: what the prometheus.io/* annotations say (the first key of each field, in
+  // any of its spellings) and whether any spelling of `scrape` turns scraping off.
+  const fields: Partial<Record<'scrape' | 'path' | 'port', string>> = {};
+  let scrapeOff = false;
+  let prometheusKeys = false;
+  for (const [k, v] of Object.entries(annotations)) {
+    if (!k.startsWith('prometheus')) continue;
+    prometheusKeys = true;
+    const field = prometheusField(k);
+    if (field === undefined) continue;
+    fields[field] ??= v;
+    if (field === 'scrape' && parseGoBool(v) === false) scrapeOff = true;
+  }
+  if (scrapeOff || !mergeEnabled(annotations, settings.meshMerge)) return pod;
   const target = String(settings.statusPort);
   if (annotations['prometheus.io/port'] === target) return pod;
 
-  const read = (field: string) => {
-    const key = Object.keys(annotations).find((k) => sanitise(k) === `prometheus_io_${field}`);
-    return key === undefined ? undefined : annotations[key];
-  };
-  const scrape = read('scrape');
+  const scrape = fields.scrape;
   const targets = settings.scrapeTargets
     ? parseTargets(annotations[SCRAPE_TARGETS], settings.statusPort)
     : undefined;
   // The first target stands for a missing port or path annotation.
-  const path = read('path') ?? targets?.[0]?.path;
-  const port = read('port') ?? targets?.[0]?.port;
+  const path = fields.path ?? targets?.[0]?.path;
+  const port = fields.port ?? targets?.[0]?.port;
   if (port !== undefined) checkPort(port, settings.statusPort);
 
   let out = pod;
@@ -56,11 +65,13 @@ export function applyPrometheusMerge(pod: Pod, settings: PrometheusSettings): Po
       c.name === PROXY_CONTAINER ? { ...c, env: [...((c.env as JsonObject[]) ?? []), env] } : c,
     );
   }
-  const kept = Object.fromEntries(
-    Object.entries(annotations).filter(
-      ([k]) => !isPrometheusAnnotation(k) && !(settings.scrapeTargets && k === SCRAPE_TARGETS),
-    ),
-  );
+  const kept = prometheusKeys
+    ? Object.fromEntries(
+        Object.entries(annotations).filter(
+          ([k]) => prometheusField(k) === undefined && !(settings.scrapeTargets && k === SCRAPE_TARGETS),
+        ),
+      )
+    : annotations;
   return {
     ...out,
     metadata: {
@@ -96,12 +107,6 @@ export function applySecurePrometheusPort(pod: Pod): Pod {
   };
 }
 
-function scrapeEnabled(annotations: Record<string, string>): boolean {
-  return !Object.entries(annotations).some(
-    ([k, v]) => sanitise(k) === 'prometheus_io_scrape' && parseGoBool(v) === false,
-  );
-}
-
 function mergeEnabled(annotations: Record<string, string>, meshMerge: boolean): boolean {
   const v = annotations['prometheus.istio.io/merge-metrics'];
   return v !== undefined ? (parseGoBool(v) ?? meshMerge) : meshMerge;
@@ -116,9 +121,12 @@ function sanitise(key: string): string {
   return key.startsWith('prometheus') ? key.replace(/[^a-zA-Z0-9_]/g, '_') : key;
 }
 
-function isPrometheusAnnotation(key: string): boolean {
-  return /^prometheus_io_(scrape|port|path)$/.test(sanitise(key));
+/** Which of `prometheus.io/scrape`, `port`, `path` the key is, in any spelling Prometheus reads as it. */
+function prometheusField(key: string): 'scrape' | 'path' | 'port' | undefined {
+  return PROMETHEUS_FIELD.exec(sanitise(key))?.[1] as 'scrape' | 'path' | 'port' | undefined;
 }
+
+const PROMETHEUS_FIELD = /^prometheus_io_(scrape|port|path)$/;
 
 function parseTargets(
   value: string | undefined,
