@@ -122,21 +122,21 @@ export interface InProcessFigures {
   reviewBytes: { hello: number; env2000: number };
 }
 
-/** The three in-process figures; `quick` takes fewer rounds. */
+/**
+ * The three in-process figures; `quick` takes fewer rounds of the env-heavy pods only. Distinct and
+ * replica reviews take the full form's rounds in the quick form too: they are seconds, and with 14
+ * rounds of 100 CI's readings of their tight targets moved by a fifth (replicas 2.4× to 3.1×).
+ */
 export async function measureInProcess(kind: SubjectKind, quick: boolean): Promise<InProcessFigures> {
   // V8 optimises a template's generated code after about a thousand renders; with fewer reviews first,
   // the quick form measured the tiers below it (35× with 300, 22× with 1,500, as the full form).
-  const hello: Shape = quick
-    ? { warmup: 1500, batch: 100, rounds: 14 }
-    : { warmup: 1500, batch: 200, rounds: 30 };
+  const hello: Shape = { warmup: 1500, batch: 200, rounds: 30 };
   const helloBodies = Array.from({ length: hello.warmup + hello.batch * hello.rounds }, (_, i) =>
     JSON.stringify(helloReview(i)),
   );
   const distinct = await measurePaired(helloBodies, kind, hello, 'distinct workloads');
 
-  const rep: Shape = quick
-    ? { warmup: 200, batch: 100, rounds: 14 }
-    : { warmup: 200, batch: 200, rounds: 30 };
+  const rep: Shape = { warmup: 200, batch: 200, rounds: 30 };
   // A ReplicaSet of its own: its first replica is the one miss, in the warm-up.
   const replicas = await measurePaired(
     replicaBodies(rep.warmup + rep.batch * rep.rounds, 900_001),
