@@ -137,7 +137,7 @@ export function linkLiquid(engine: Liquid, generated: GeneratedLiquid): Compiled
       'f',
       'K',
       'H',
-      `'use strict';\nconst { rp, lv, tv, st, tr, te, eqd, eq, cmp, and, or, vl, fc0, fc1, fc2, fcn } = H;\n${generated.code}`,
+      `'use strict';\nconst { rp, fs, tv, st, tr, te, eqd, eq, cmp, and, or, vl, fc0, fc1, fc2, fcn } = H;\n${generated.code}`,
     ) as typeof body;
   } catch {
     // Code generation refused (node --disallow-code-generation-from-strings): the interpreter renders.
@@ -473,11 +473,11 @@ f.loops.pop();
     const key = JSON.stringify(name);
     // A name the template never assigns or loops over is in no scope but the data's (or the globals):
     // unless Object.prototype has it, which every scope inherits.
-    const start =
+    const scope =
       !this.locals.has(name) && !(name in Object.prototype)
-        ? `rp(f, (${key} in f.env ? f.env : f.globals), ${key})`
-        : `lv(f, ${key})`;
-    return this.path(props, start);
+        ? `(${key} in f.env ? f.env : f.globals)`
+        : `fs(f, ${key})`;
+    return this.path(props, `rp(f, ${scope}, ${key})`);
   }
 
   /** The reads of `props` in turn from `start`; a literal key (most of them) is written as it is. */
@@ -508,7 +508,7 @@ function jsLiteral(v: unknown): string | undefined {
 /** What the generated code calls, by short names; the truthiness is the engine's. */
 interface Helpers {
   rp: typeof readProperty;
-  lv: typeof localValue;
+  fs: typeof findScope;
   tv: typeof toValue;
   st: typeof stringify;
   tr: (v: unknown) => boolean;
@@ -532,7 +532,7 @@ function helpers(truthy: (v: unknown) => boolean): Helpers {
   const result = (r: unknown) => (isIterator(r) ? toValueSync(r) : r);
   return {
     rp: readProperty,
-    lv: localValue,
+    fs: findScope,
     tv: toValue,
     st: stringify,
     tr: truthy,
@@ -631,14 +631,6 @@ function staticSegments(name: string, props: unknown[]): Segments {
 function literalKey(p: unknown): string | number | undefined {
   const content = typeof p === 'object' && p !== null && 'content' in p ? p.content : undefined;
   return typeof content === 'string' || typeof content === 'number' ? content : undefined;
-}
-
-/**
- * A name read from the scope that has it: one call where there were two, and a read site that sees
- * only scopes, not every object a template reads.
- */
-function localValue(f: Frame, key: string): unknown {
-  return readProperty(f, findScope(f, key), key);
 }
 
 /** Context.findScope over this frame: loop scopes innermost first, the assign scope, the data, globals. */
