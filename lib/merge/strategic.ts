@@ -25,10 +25,10 @@ interface PathNode {
 /**
  * Values merging may take as they are when there is nothing under them: frozen ones, unless marked as
  * holding a directive key or a null value (which deletes) somewhere under them, since merging over
- * nothing would copy them unchanged. Only parsed template shapes are frozen (lib/template/skeleton.ts,
- * which marks the few that hold directives): a rendered sidecar is most of what a pod merge would
- * otherwise copy node by node. A frozen node is the mark, not a set of plain ones: adding each node a
- * fill builds to a WeakSet cost more than the copies it saved.
+ * nothing would copy them unchanged. Only parsed template shapes hand merging frozen values
+ * (lib/template/skeleton.ts, which marks the few that hold directives): a rendered sidecar is most of
+ * what a pod merge would otherwise copy node by node. A frozen node is the mark, not a set of plain
+ * ones: adding each node a fill builds to a WeakSet cost more than the copies it saved.
  */
 const holdsDirectives = new WeakSet<object>();
 

@@ -452,10 +452,7 @@ f.loops.pop();
       };
       let js = this.expression(initial).js;
       for (const ft of filters) {
-        const impl = (this.engine.filters as Record<string, unknown>)[ft.name];
-        const handler =
-          typeof impl === 'function' ? impl : (impl as { handler?: unknown } | undefined)?.handler;
-        js = this.filter(handler, ft.args, ft.name, js);
+        js = this.filter(filterHandler(this.engine, ft.name), ft.args, ft.name, js);
       }
       return { js };
     }

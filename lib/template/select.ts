@@ -3,18 +3,18 @@ import type { Pod } from '../kube/types.ts';
 
 export const TEMPLATES_ANNOTATION = 'inject.istio.io/templates';
 
-/**
- * Which templates to render, in order: the pod's `inject.istio.io/templates` (comma list) or the
- * bundle's defaults, each alias expanded one level. A name listed twice is rendered once: Istio renders
- * it again, which merges to the same pod, and a pod listing one name a thousand times must not cost a
- * thousand renders.
- */
 /** The templates a config has (its TemplateSet). */
 export interface KnownTemplates {
   has(name: string): boolean;
   keys(): readonly string[];
 }
 
+/**
+ * Which templates to render, in order: the pod's `inject.istio.io/templates` (comma list) or the
+ * bundle's defaults, each alias expanded one level. A name listed twice is rendered once: Istio renders
+ * it again, which merges to the same pod, and a pod listing one name a thousand times must not cost a
+ * thousand renders.
+ */
 export function selectTemplates(
   pod: Pod,
   defaults: string[],
