@@ -6,6 +6,8 @@ import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
+import { loadLocalConfig } from '../lib/config/static-config.ts';
+import { createHandler } from '../lib/http/handle.ts';
 import { startStores, type TestStores } from './config-servers.ts';
 import { ensureBuilt, ROOT } from './deploy/build.ts';
 import {
@@ -27,6 +29,9 @@ import {
   storeScenario,
   summary,
 } from './deploy/store-scenario.ts';
+import { httpRequest } from './support/http-request.ts';
+import { helloReview } from './support/pod-variants.ts';
+import { deploymentPod, review } from './support/reviews.ts';
 
 let stores: TestStores;
 let cases: Record<StoreCase['name'], StoreCase>;
@@ -79,6 +84,72 @@ describe('dist/ alone: node server.js (Cloud Run)', () => {
       }
     });
   }
+});
+
+describe('dist/ alone: node server.js answers as the sources do', () => {
+  // What the bundle changes on the way: the default profile's templates as code generated when it was
+  // embedded (the sources run the same code), shapes and answers cached from the first answer on,
+  // base64 by btoa for an ASCII patch and by a Buffer for another, Prometheus annotations in their
+  // other spellings, and a pod's own __proto__ keys.
+  // Each with what its decoded patch must hold, where the case is about the patch's text.
+  const reviews: [string, string, RegExp?][] = [
+    ['a distinct workload', JSON.stringify(helloReview(41))],
+    [
+      'a non-ASCII annotation and Prometheus spellings',
+      JSON.stringify(
+        review(
+          deploymentPod('spelled', {
+            // The path reaches the patch, in the proxy's ISTIO_PROMETHEUS_ANNOTATIONS.
+            annotations: { 'prometheus-io/port': '9091', 'prometheus.io.path': '/métriques ✓ 😀' },
+          }),
+        ),
+      ),
+      /"path\\":\\"\/métriques ✓ 😀\\"/,
+    ],
+    [
+      'own __proto__ keys in labels and annotations',
+      JSON.stringify(review(deploymentPod('proto'))).replace(
+        '"labels":{',
+        '"annotations":{"__proto__":"x"},"labels":{"__proto__":"b",',
+      ),
+    ],
+  ];
+
+  it('byte for byte, for the first review of its shape and for the ones after', async () => {
+    const config = loadLocalConfig([]);
+    const sources = createHandler({ revision: '', config: async () => config });
+    const server = await startHttpArtifact(
+      'server.js (embedded default)',
+      app,
+      ['server.js'],
+      artifactEnv({ OUTRIGGER_AUTH: 'off' }),
+    );
+    try {
+      for (const [what, body, inPatch] of reviews) {
+        const want = await sources({
+          method: 'POST',
+          path: '/inject',
+          headers: { 'content-type': 'application/json' },
+          body: Buffer.from(body),
+        });
+        assert.equal(want.status, 200, what);
+        const patch = JSON.parse(want.body).response.patch as string;
+        assert.ok(patch, what);
+        if (inPatch) assert.match(Buffer.from(patch, 'base64').toString('utf8'), inPatch, what);
+        for (let i = 0; i < 3; i++) {
+          const got = await httpRequest(`${server.url}/inject`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+          });
+          assert.equal(got.status, 200, `${what}: ${got.text.slice(0, 300)}`);
+          assert.equal(got.text, want.body, `${what}, answer ${i + 1}`);
+        }
+      }
+    } finally {
+      await server.stop();
+    }
+  });
 });
 
 describe('dist/ alone: node cli.js kube-inject (the outrigger command)', () => {
