@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { secretHash } from '../lib/auth/secret-hash.ts';
 import { ensureBuilt, ROOT } from './deploy/build.ts';
 import { patchedPod, proxyEnv } from './deploy/patched.ts';
-import { DEPLOYED_NODE_OPTIONS } from './support/attacked-server.ts';
+import { DEPLOYED_RUNTIME_ENV } from './support/deployed-env.ts';
 import { functionsFramework, type ServerProcess, spawnServer } from './support/spawn-server.ts';
 import { deploymentPod, review } from './support/reviews.ts';
 
@@ -166,7 +166,9 @@ prev=""; for a in "$@"; do [[ $prev == --source ]] && ls "$a" >> ${calls}; [[ $p
         assert.ok(deploy.includes(flag), `${flag} missing from: ${deploy}`);
       }
       assert.match(log, /^gcloud iam service-accounts create outrigger-injector --project acme /m);
-      assert.match(log, new RegExp(`^NODE_OPTIONS: '${DEPLOYED_NODE_OPTIONS}'$`, 'm'), 'env.yaml');
+      for (const [name, value] of Object.entries(DEPLOYED_RUNTIME_ENV)) {
+        assert.ok(log.split('\n').includes(`${name}: '${value}'`), `env.yaml: ${name}`);
+      }
       assert.match(log, /^gcp\.js\npackage\.json$/m);
       assert.match(
         log,

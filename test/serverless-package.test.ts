@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ensureBuilt, ROOT } from './deploy/build.ts';
 import { zipEntries } from './deploy/zip-entries.ts';
-import { DEPLOYED_NODE_OPTIONS } from './support/attacked-server.ts';
+import { DEPLOYED_RUNTIME_ENV } from './support/deployed-env.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
@@ -72,11 +72,9 @@ describe('serverless package (serverless.yml → CloudFormation, offline)', () =
     const env = (p.Environment as { Variables: Record<string, string> }).Variables;
     assert.equal(env.OUTRIGGER_AUTH_KEYS, AUTH_KEYS);
     assert.equal(env.OUTRIGGER_AUTH, 'on');
-    assert.equal(
-      env.NODE_OPTIONS,
-      DEPLOYED_NODE_OPTIONS,
-      'the young-generation bound the attack tests run with',
-    );
+    for (const [name, value] of Object.entries(DEPLOYED_RUNTIME_ENV)) {
+      assert.equal(env[name], value, `${name}: what the attack tests and the benchmark run with`);
+    }
     for (const name of [
       'OUTRIGGER_CONFIG',
       'OUTRIGGER_CONFIG_TTL',

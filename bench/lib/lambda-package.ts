@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { functionUrlEvent } from '../../test/deploy/aws-events.ts';
 import { artifactEnv, isolatedDir, removeDir } from '../../test/deploy/isolated.ts';
 import { startLambda } from '../../test/deploy/lambda-invoker.ts';
+import { DEPLOYED_RUNTIME_ENV } from '../../test/support/deployed-env.ts';
 import { ROOT } from '../../test/support/spawn-server.ts';
 
 /** serverless.yml's `functions.inject.handler`. */
@@ -38,8 +39,12 @@ export function noopPackage(): LambdaPackage {
   return { dir, injects: false, remove: () => removeDir(dir) };
 }
 
-/** The environment of a deployed function (auth off, the embedded default config) and of the runtime. */
+/**
+ * The environment of a deployed function (auth off, the embedded default config, what serverless.yml
+ * sets for the runtime) and of the runtime, for the function and its floor alike.
+ */
 const ENV = artifactEnv({
+  ...DEPLOYED_RUNTIME_ENV,
   OUTRIGGER_AUTH: 'off',
   AWS_LAMBDA_FUNCTION_NAME: 'outrigger-bench-inject',
   AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',

@@ -3,7 +3,8 @@
 import autocannon from 'autocannon';
 import { join } from 'node:path';
 import { httpRequest } from '../../test/support/http-request.ts';
-import { DEPLOYED_NODE_OPTIONS } from '../../test/support/attacked-server.ts';
+import { artifactEnv } from '../../test/deploy/isolated.ts';
+import { DEPLOYED_RUNTIME_ENV } from '../../test/support/deployed-env.ts';
 import {
   functionsFramework,
   type ServerProcess,
@@ -19,20 +20,23 @@ import { median } from './stats.ts';
  */
 export type ServerName = 'ours' | 'server' | 'framework' | 'http';
 
-/** How each server is started; `dist` is the folder of the bundles (a snapshot of dist/, or dist/). */
+/**
+ * How each server is started; `dist` is the folder of the bundles (a snapshot of dist/, or dist/). Every
+ * server, floors included, starts from PATH alone, as on a platform: none of this machine's variables.
+ * NODE_EXTRA_CA_CERTS, which this machine sets for its registry's proxy, costs each Node start about
+ * 50 ms of reading certificates, and inherited it made the floors' starts twice as long as a platform's.
+ */
 export function serverOptions(name: ServerName, dist = 'dist'): SpawnOptions {
+  return { ...startOptions(name, dist), baseEnv: artifactEnv({}) };
+}
+
+function startOptions(name: ServerName, dist: string): SpawnOptions {
   switch (name) {
-    // Ours run with the NODE_OPTIONS the deployments set (serverless.yml, infra/gcp/deploy.sh).
+    // Ours run with what the deployments set for the runtime (serverless.yml, infra/gcp/deploy.sh).
     case 'ours':
-      return functionsFramework(join(dist, 'gcp.js'), {
-        OUTRIGGER_AUTH: 'off',
-        NODE_OPTIONS: DEPLOYED_NODE_OPTIONS,
-      });
+      return functionsFramework(join(dist, 'gcp.js'), { OUTRIGGER_AUTH: 'off', ...DEPLOYED_RUNTIME_ENV });
     case 'server':
-      return {
-        args: [join(dist, 'server.js')],
-        env: { OUTRIGGER_AUTH: 'off', NODE_OPTIONS: DEPLOYED_NODE_OPTIONS },
-      };
+      return { args: [join(dist, 'server.js')], env: { OUTRIGGER_AUTH: 'off', ...DEPLOYED_RUNTIME_ENV } };
     case 'framework':
       return functionsFramework('bench/noop-function.js');
     case 'http':

@@ -8,14 +8,12 @@ import { secretHash } from '../../lib/auth/secret-hash.ts';
 import { ensureBuilt } from '../deploy/build.ts';
 import { patchedPod } from '../deploy/patched.ts';
 import { httpRequest } from './http-request.ts';
+import { DEPLOYED_RUNTIME_ENV } from './deployed-env.ts';
 import { deploymentPod, review } from './reviews.ts';
 import { FF_MAIN, type ServerProcess, spawnServer } from './spawn-server.ts';
 
 /** The V8 heap a 256 MiB instance leaves for JavaScript (the rest is code, buffers, the runtime). */
 export const INSTANCE_HEAP_MB = 200;
-
-/** The young-generation bound the deployments set (NODE_OPTIONS in serverless.yml and infra/gcp/deploy.sh). */
-export const DEPLOYED_NODE_OPTIONS = '--max-semi-space-size=2';
 
 /** The cluster an attack may use (or forge), and the one whose reviews must keep working. */
 export const C1 = { cluster: 'c1', secret: 'c1-attacked-0123456789abcdef0123456789' } as const;
@@ -52,7 +50,7 @@ export async function startAttacked(entry: Entry, env: Record<string, string> = 
     args,
     env: {
       NODE_ENV: 'production',
-      NODE_OPTIONS: DEPLOYED_NODE_OPTIONS,
+      ...DEPLOYED_RUNTIME_ENV,
       OUTRIGGER_AUTH_KEYS: JSON.stringify({
         [C1.cluster]: secretHash(C1.cluster, C1.secret),
         [C2.cluster]: secretHash(C2.cluster, C2.secret),

@@ -29,6 +29,8 @@ export interface SpawnOptions {
   /** Arguments after the node executable; `{port}` is replaced by a free port. */
   args: string[];
   env?: Record<string, string>;
+  /** The environment `env` is laid over: this process's unless given. */
+  baseEnv?: Record<string, string>;
   /** Answers true once the server is ready (default: GET /healthz → 200). */
   ready?: (url: string) => Promise<boolean>;
   pollMs?: number;
@@ -62,7 +64,7 @@ export async function spawnServer(opts: SpawnOptions): Promise<ServerProcess> {
       opts.args.map((a) => a.replaceAll('{port}', String(port))),
       {
         cwd: ROOT,
-        env: { ...process.env, PORT: String(port), ...opts.env },
+        env: { ...(opts.baseEnv ?? process.env), PORT: String(port), ...opts.env },
         stdio: ['ignore', fd, fd],
       },
     );
