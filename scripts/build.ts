@@ -12,22 +12,23 @@ const banner = {
 };
 
 /**
- * `node:http` is loaded with require() (the banner's), not imported as an ES module. Importing a
- * built-in makes Node build its ES module face, which reads every export and so runs the lazy getters
- * require() leaves alone: on Node 24, `import 'node:http'` takes 30-40 ms, 32 of them `http.WebSocket`
- * loading undici's WebSocket; require('node:http') takes 4. The bundle reads the exports it names when
- * it uses them, through esbuild's CommonJS interop. The other built-ins the bundles import cost the
- * same either way (measured: the Lambda package's import was no faster with all of them required).
+ * A static import of `node:http` becomes require() (the banner's). Importing a built-in makes Node build
+ * its ES module face, which reads every export and so runs the lazy getters require() leaves alone: on
+ * Node 24, `import 'node:http'` takes 30-40 ms, 32 of them `http.WebSocket` loading undici's WebSocket;
+ * require('node:http') takes 4. The bundle reads the exports it names when it uses them, through
+ * esbuild's CommonJS interop. Dynamic imports stay as they are: they are off the start path, and with
+ * code splitting the required module's chunk would export only `default`, so `const { request } = await
+ * import('node:http')` (the AWS SDK's instance-metadata region lookup) would get undefined. The other
+ * built-ins the bundles import cost the same either way (measured: the Lambda package's import was no
+ * faster with all of them required).
  */
 const httpByRequire: Plugin = {
   name: 'http-by-require',
   setup(b) {
     b.onResolve({ filter: /^(node:)?http$/ }, (args) =>
-      args.kind === 'import-statement' || args.kind === 'dynamic-import'
-        ? { path: 'node:http', namespace: 'builtin-by-require' }
-        : undefined,
+      args.kind === 'import-statement' ? { path: 'node:http', namespace: 'http-by-require' } : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: 'builtin-by-require' }, (args) => ({
+    b.onLoad({ filter: /.*/, namespace: 'http-by-require' }, (args) => ({
       contents: `module.exports = require(${JSON.stringify(args.path)});`,
       loader: 'js',
     }));

@@ -22,21 +22,21 @@ export type ServerName = 'ours' | 'server' | 'framework' | 'http';
 
 /**
  * How each server is started; `dist` is the folder of the bundles (a snapshot of dist/, or dist/). Every
- * server, floors included, starts from PATH alone, as on a platform: none of this machine's variables.
- * NODE_EXTRA_CA_CERTS, which this machine sets for its registry's proxy, costs each Node start about
- * 50 ms of reading certificates, and inherited it made the floors' starts twice as long as a platform's.
+ * server, floors included, starts as deployed: from PATH and what the deployments set for the runtime
+ * (serverless.yml, infra/gcp/deploy.sh), none of this machine's variables. NODE_EXTRA_CA_CERTS, which
+ * this machine sets for its registry's proxy, costs each Node 20 start about 50 ms of reading
+ * certificates, and inherited it made the floors' starts twice as long as a platform's.
  */
 export function serverOptions(name: ServerName, dist = 'dist'): SpawnOptions {
-  return { ...startOptions(name, dist), baseEnv: artifactEnv({}) };
+  return { ...startOptions(name, dist), baseEnv: artifactEnv(DEPLOYED_RUNTIME_ENV) };
 }
 
 function startOptions(name: ServerName, dist: string): SpawnOptions {
   switch (name) {
-    // Ours run with what the deployments set for the runtime (serverless.yml, infra/gcp/deploy.sh).
     case 'ours':
-      return functionsFramework(join(dist, 'gcp.js'), { OUTRIGGER_AUTH: 'off', ...DEPLOYED_RUNTIME_ENV });
+      return functionsFramework(join(dist, 'gcp.js'), { OUTRIGGER_AUTH: 'off' });
     case 'server':
-      return { args: [join(dist, 'server.js')], env: { OUTRIGGER_AUTH: 'off', ...DEPLOYED_RUNTIME_ENV } };
+      return { args: [join(dist, 'server.js')], env: { OUTRIGGER_AUTH: 'off' } };
     case 'framework':
       return functionsFramework('bench/noop-function.js');
     case 'http':

@@ -84,7 +84,6 @@ OUTRIGGER_REVISION: '${REVISION:-}'
 NODE_ENV: production
 NODE_OPTIONS: '--max-semi-space-size=2'
 MALLOC_MMAP_THRESHOLD_: '32768'
-MALLOC_TRIM_THRESHOLD_: '131072'
 ENV
 
 secret_flags=()
