@@ -3,14 +3,12 @@
 // speak the real protocols (s3rver, and the fake Secrets Manager and GCS endpoints).
 import assert from 'node:assert/strict';
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
 import { loadLocalConfig } from '../lib/config/static-config.ts';
 import { createHandler } from '../lib/http/handle.ts';
-import { startStores, type TestStores } from './config-servers.ts';
+import { startInstanceMetadata, startStores, type TestStores } from './config-servers.ts';
 import { ensureBuilt, ROOT } from './deploy/build.ts';
 import {
   artifactEnv,
@@ -193,30 +191,22 @@ describe('dist/ alone: node cli.js kube-inject (the outrigger command)', () => {
   // On EC2 without AWS_REGION the SDK asks the instance metadata service, through a dynamic import of
   // node:http: the bundle must keep that import's named exports (scripts/build.ts).
   it('--config s3 URI with no AWS_REGION: the region comes from the instance metadata service', async () => {
-    const asked: string[] = [];
-    const imds = createServer((req, res) => {
-      asked.push(`${req.method} ${req.url}`);
-      if (req.method === 'PUT' && req.url === '/latest/api/token') res.end('imds-token');
-      else if (req.url === '/latest/meta-data/placement/region') res.end('us-east-1');
-      else res.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) => imds.listen(0, '127.0.0.1', resolve));
+    const imds = await startInstanceMetadata('us-east-1');
     try {
       const store = storeCases(stores, 'cli-imds').s3;
       await store.publish('example.com/proxy:cli-imds');
       const { AWS_REGION: _region, AWS_EC2_METADATA_DISABLED: _disabled, ...env } = storeEnv(stores);
-      const { port } = imds.address() as AddressInfo;
       const { stdout } = await runToEnd(
         'cli.js (s3, region from IMDS)',
         app,
         ['cli.js', 'kube-inject', '-f', join(work, 'deployment.yaml'), '--config', store.uri],
-        artifactEnv({ ...env, AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}` }),
+        artifactEnv({ ...env, AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url }),
       );
       const [deployment] = yaml.loadAll(stdout) as { spec: { template: { spec: object } } }[];
       assert.equal(deployment && proxyImageIn(deployment.spec.template.spec), 'example.com/proxy:cli-imds');
-      assert.ok(asked.includes('GET /latest/meta-data/placement/region'), asked.join(', '));
+      assert.ok((imds.calls.region ?? 0) > 0, JSON.stringify(imds.calls));
     } finally {
-      imds.close();
+      await imds.close();
     }
   });
 

@@ -1,5 +1,6 @@
 // Real HTTP servers on loopback that speak just enough of the AWS Secrets Manager and Google Cloud
-// Storage JSON APIs for the official clients, with switches for the failures a config store has.
+// Storage JSON APIs (and of the EC2 instance metadata service) for the official clients, with switches
+// for the failures a config store has.
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -91,6 +92,21 @@ interface SecretVersion {
 export interface FakeSecretsManager extends FakeStore {
   /** Stores a new version as AWSCURRENT (as PutSecretValue does) and returns its VersionId. */
   put(name: string, value: string | Buffer): string;
+}
+
+/**
+ * The EC2 instance metadata service (IMDSv2) as far as the AWS SDK's region lookup goes: a session token
+ * (`PUT /latest/api/token`), then `placement/region`. Point the SDK at it with
+ * AWS_EC2_METADATA_SERVICE_ENDPOINT.
+ */
+export async function startInstanceMetadata(region: string): Promise<FakeStore> {
+  return serve((req) => {
+    if (req.method === 'PUT' && req.url === '/latest/api/token')
+      return { op: 'token', reply: () => ({ status: 200, body: 'imds-token', type: 'text/plain' }) };
+    if (req.method === 'GET' && req.url === '/latest/meta-data/placement/region')
+      return { op: 'region', reply: () => ({ status: 200, body: region, type: 'text/plain' }) };
+    return { op: 'other', reply: () => ({ status: 404, body: '', type: 'text/plain' }) };
+  });
 }
 
 /** Secrets Manager's JSON 1.1 protocol: GetSecretValue, PutSecretValue, CreateSecret. */
