@@ -174,9 +174,7 @@ const UNRESOLVED = Symbol('unresolved');
 function resolve(engine: Liquid, ref: ConstantRef): unknown {
   if ('filter' in ref) {
     const handler = filterHandler(engine, ref.filter);
-    return typeof handler === 'function' && handler.constructor.name !== 'GeneratorFunction'
-      ? handler
-      : UNRESOLVED;
+    return callableFilter(handler) ? handler : UNRESOLVED;
   }
   if ('escape' in ref) return engine.options.outputEscape ?? UNRESOLVED;
   // No filter reads its token (liquidjs's own nor ours); the context is set per call.
@@ -184,6 +182,11 @@ function resolve(engine: Liquid, ref: ConstantRef): unknown {
   if ('operator' in ref) return (defaultOperators as Record<string, unknown>)[ref.operator] ?? UNRESOLVED;
   if ('literal' in ref) return literalDrop(ref.literal) ?? UNRESOLVED;
   return Number(ref.number);
+}
+
+/** A filter the generated code can call: a plain function (a generator one is liquidjs's async kind). */
+function callableFilter(handler: unknown): handler is (...args: unknown[]) => unknown {
+  return typeof handler === 'function' && handler.constructor.name !== 'GeneratorFunction';
 }
 
 function filterHandler(engine: Liquid, name: string): unknown {
@@ -349,8 +352,7 @@ f.loops.pop();
   }
 
   private filter(handler: unknown, args: unknown[], name: string, input: string): string {
-    if (typeof handler !== 'function' || handler.constructor.name === 'GeneratorFunction')
-      throw new Unsupported();
+    if (!callableFilter(handler)) throw new Unsupported();
     const argv = args.map((arg) => {
       if (Array.isArray(arg)) {
         const [key, value] = arg as [string, unknown];
