@@ -15,6 +15,7 @@ import { RESULT_CACHE_BYTES } from '../lib/inject/result-cache.ts';
 import { SKELETON_CACHE_BYTES } from '../lib/template/skeleton.ts';
 import { distinctWorkloads } from './lib/bodies.ts';
 import { bundleSize } from './lib/bundles.ts';
+import { measureCliRuns } from './lib/cli-runs.ts';
 import { measureColdStarts } from './lib/cold-starts.ts';
 import { snapshotDist } from './lib/dist-snapshot.ts';
 import { measureInChild } from './lib/in-process.ts';
@@ -220,6 +221,21 @@ try {
           note: `${(b.reachable / 1024).toFixed(0)} KiB with every chunk it can import`,
         };
       }),
+    ];
+  });
+
+  await section(`the command, run after run (${plan.coldRuns} of each, alternating)`, 0, async () => {
+    const cli = await measureCliRuns(dist, plan.coldRuns);
+    raw.cli = cli;
+    return [
+      {
+        section: `The command: dist/cli.js kube-inject -f examples/deployment.yaml, spawn → exit (median of ${plan.coldRuns})`,
+        label: "with Node's compile cache holding the command (Node 22.1+; a run before it)",
+        value: cli.subject,
+        unit: 'ms',
+        baseline: { label: 'with an empty cache', value: cli.baseline },
+        ratio: cli.ratio,
+      },
     ];
   });
 

@@ -215,4 +215,29 @@ describe('dist/ alone: node cli.js kube-inject (the outrigger command)', () => {
     writeFileSync(file, imageBundle('example.com/proxy:cli-file'));
     assert.equal(await kubeInject('cli.js (file)', file), 'example.com/proxy:cli-file');
   });
+
+  // The command is compiled anew on every run unless Node keeps V8's code; it can from 22.1 on.
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  const compileCache = major > 22 || (major === 22 && minor >= 1);
+  it(
+    "a second run takes the command's code from Node's compile cache (in the temporary folder)",
+    { skip: !compileCache && `Node ${process.versions.node} has no compile cache` },
+    async () => {
+      const tmp = isolatedDir('cli-compile-cache');
+      try {
+        // Node says, with this switch on, which module's cached code it accepted.
+        const env = artifactEnv({ TMPDIR: tmp, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' });
+        const run = (label: string) =>
+          runToEnd(label, app, ['cli.js', 'kube-inject', '-f', join(work, 'deployment.yaml')], env);
+        const first = await run('cli.js (first run)');
+        assert.ok(readdirSync(join(tmp, 'node-compile-cache')).length > 0, 'no cache written');
+        const second = await run('cli.js (second run)');
+        assert.equal(second.stdout, first.stdout);
+        const accepted = second.stderr.split('\n').filter((l) => /chunks\/main-\w+\.js was accepted/.test(l));
+        assert.equal(accepted.length, 1, second.stderr.slice(0, 3000));
+      } finally {
+        removeDir(tmp);
+      }
+    },
+  );
 });
