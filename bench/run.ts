@@ -72,35 +72,35 @@ try {
     const { figures: f } = await measureInChild('dist', dist, quick);
     raw.dist = f;
     const s = 'Core in process: dist/aws.js handler, Function URL events (µs per review)';
-    const base = (label: string, value: number) => ({ label: `JSON.parse+stringify ${label}`, value });
+    // The issue's floor is the round trip of the event the handler gets; the review's own round trip, a
+    // stricter floor the benchmark used before, is shown beside each for information.
+    const rows = (label: string, p: typeof f.distinct, ratio: number): Figure[] => [
+      {
+        section: s,
+        label,
+        value: p.event.subject,
+        unit: 'µs',
+        baseline: { label: 'JSON.parse+stringify of the same event', value: p.event.baseline },
+        ratio: p.event.ratio,
+        target: { op: '≤', ratio },
+      },
+      {
+        section: s,
+        label: '… against the review alone',
+        value: p.review.subject,
+        unit: 'µs',
+        baseline: { label: 'JSON.parse+stringify of the review in it', value: p.review.baseline },
+        ratio: p.review.ratio,
+      },
+    ];
+    const bytes = (b: { hello: number; env2000: number }, k: 'hello' | 'env2000') =>
+      k === 'hello' ? `${b.hello} B` : `${(b.env2000 / 1024).toFixed(0)} KiB`;
+    const sizes = (k: 'hello' | 'env2000') =>
+      `${bytes(f.reviewBytes, k)} review, ${bytes(f.eventBytes, k)} event`;
     return [
-      {
-        section: s,
-        label: `distinct workloads (${f.reviewBytes.hello} B review)`,
-        value: f.distinct.subject,
-        unit: 'µs',
-        baseline: base('of the same review', f.distinct.baseline),
-        ratio: f.distinct.ratio,
-        target: { op: '≤', ratio: 15 },
-      },
-      {
-        section: s,
-        label: 'replicas of one workload',
-        value: f.replicas.subject,
-        unit: 'µs',
-        baseline: base('of the same review', f.replicas.baseline),
-        ratio: f.replicas.ratio,
-        target: { op: '≤', ratio: 3 },
-      },
-      {
-        section: s,
-        label: `pod with 2000 env vars (${(f.reviewBytes.env2000 / 1024).toFixed(0)} KiB review)`,
-        value: f.env2000.subject,
-        unit: 'µs',
-        baseline: base('of the same review', f.env2000.baseline),
-        ratio: f.env2000.ratio,
-        target: { op: '≤', ratio: 3 },
-      },
+      ...rows(`distinct workloads (${sizes('hello')})`, f.distinct, 15),
+      ...rows('replicas of one workload', f.replicas, 3),
+      ...rows(`pod with 2000 env vars (${sizes('env2000')})`, f.env2000, 3),
     ];
   });
 
@@ -111,10 +111,10 @@ try {
     const row = (label: string, p: typeof f.distinct): Figure => ({
       section: s,
       label,
-      value: p.subject,
+      value: p.event.subject,
       unit: 'µs',
-      baseline: { label: 'JSON.parse+stringify of the same review', value: p.baseline },
-      ratio: p.ratio,
+      baseline: { label: 'JSON.parse+stringify of the same review', value: p.event.baseline },
+      ratio: p.event.ratio,
     });
     const rows = [
       row('distinct workloads', f.distinct),

@@ -1,21 +1,26 @@
 // In-process measurements: the webhook per review against the JSON round trip (JSON.parse +
-// JSON.stringify) of the same AdmissionReview, in alternating batches over the same inputs.
+// JSON.stringify) of what the platform hands it for the review (the issue's floor: "the same event"),
+// and against that of the AdmissionReview alone, in alternating batches over the same inputs.
 //
 // Two subjects, each in a process of its own (bench/in-process-child.ts):
 //   dist: dist/aws.js's handler, called as the Lambda runtime calls it with a Function URL event (the
-//         event already parsed, as the runtime hands it over); what ships.
+//         event already parsed, as the runtime hands it over); what ships. Its floor is the event's
+//         round trip: the runtime parses the event and serialises the handler's answer.
 //   lib:  createHandler (lib/http/handle.ts) from the sources with the raw body, as the node:http front
-//         calls it; the same core, for information, with the template renderer's counts.
+//         calls it; the same core, for information, with the template renderer's counts. Its event is
+//         the review itself.
 import { loadLocalConfig } from '../../lib/config/static-config.ts';
 import { createHandler } from '../../lib/http/handle.ts';
 import { functionUrlEvent } from '../../test/deploy/aws-events.ts';
 import { envHeavyReview, helloReview, replicaBodies } from '../../test/support/pod-variants.ts';
-import { type Paired, alternate } from './stats.ts';
+import { type Paired, alternate, paired } from './stats.ts';
 
 /** A subject: called with Input.arg, answers the AdmissionReview text of its response. */
 export type Subject = (arg: unknown) => Promise<string>;
 
 export interface SubjectKind {
+  /** The JSON text the platform receives for an AdmissionReview text: the floor's input. */
+  event: (review: string) => string;
   /** Turns an AdmissionReview text into what the subject is called with. */
   arg: (review: string) => unknown;
   run: Subject;
@@ -25,9 +30,11 @@ export type LambdaHandler = (event: unknown) => Promise<{ statusCode: number; bo
 
 /** dist/aws.js's handler (or any Lambda handler) on Function URL events posting to /inject. */
 export function lambdaSubject(handler: LambdaHandler): SubjectKind {
+  const event = (review: string) => JSON.stringify(functionUrlEvent({ path: '/inject', body: review }));
   return {
+    event,
     // Parsed from its text, as the runtime delivers it: no object shared with the input review.
-    arg: (review) => JSON.parse(JSON.stringify(functionUrlEvent({ path: '/inject', body: review }))),
+    arg: (review) => JSON.parse(event(review)),
     run: async (event) => {
       const out = await handler(event);
       return out.statusCode === 200 ? out.body : `HTTP ${out.statusCode}: ${out.body}`;
@@ -40,6 +47,7 @@ export function libSubject(): SubjectKind {
   const config = loadLocalConfig([]);
   const handle = createHandler({ revision: '', config: async () => config });
   return {
+    event: (review) => review,
     arg: (review) => ({
       method: 'POST',
       path: '/inject',
@@ -69,36 +77,52 @@ export interface Shape {
   rounds: number;
 }
 
+/** A subject against the round trip of its event (the target's floor) and of the review alone. */
+export interface Floors {
+  event: Paired;
+  review: Paired;
+}
+
 /**
- * Microseconds per review of the subject and of the baseline, paired by round: round r takes the next
- * `batch` reviews through the subject (each review once) and the same reviews through JSON.parse +
- * JSON.stringify, in alternating order. The subject's arguments are made just before its batch (as a
- * runtime parses an event just before calling the handler), and its answers are checked after it.
+ * Microseconds per review of the subject and of the floors, paired by round: round r takes the next
+ * `batch` reviews through the subject (each review once) and the same reviews' events, then the reviews
+ * themselves, through JSON.parse + JSON.stringify, the subject and the floors in alternating order. The
+ * subject's arguments are made just before its batch (as a runtime parses an event just before calling
+ * the handler), and its answers are checked after it.
  */
 export async function measurePaired(
   reviews: string[],
   kind: SubjectKind,
   shape: Shape,
   what: string,
-): Promise<Paired> {
+): Promise<Floors> {
   const need = shape.warmup + shape.batch * shape.rounds;
   if (reviews.length < need) throw new Error(`${what}: ${reviews.length} reviews for ${need} requests`);
   const check = (answers: string[], from: number) =>
     answers.forEach((a, i) => assertInjected(a, `${what}, request ${from + i}`));
+  const events = reviews.map(kind.event);
   const warm: string[] = [];
-  for (const review of reviews.slice(0, shape.warmup)) {
+  for (const [i, review] of reviews.slice(0, shape.warmup).entries()) {
     warm.push(await kind.run(kind.arg(review)));
+    JSON.stringify(JSON.parse(events[i] as string));
     JSON.stringify(JSON.parse(review));
   }
   check(warm, 0);
   let sink = 0;
-  const paired = await alternate(shape.rounds, async (which, r) => {
+  const roundTrip = (texts: string[]) => {
+    const t0 = performance.now();
+    for (const text of texts) sink += JSON.stringify(JSON.parse(text)).length;
+    return ((performance.now() - t0) * 1000) / texts.length;
+  };
+  const subject: number[] = [];
+  const review: number[] = [];
+  const event = await alternate(shape.rounds, async (which, r) => {
     const from = shape.warmup + r * shape.batch;
     const batch = reviews.slice(from, from + shape.batch);
     if (which === 'baseline') {
-      const t0 = performance.now();
-      for (const review of batch) sink += JSON.stringify(JSON.parse(review)).length;
-      return ((performance.now() - t0) * 1000) / batch.length;
+      const us = roundTrip(events.slice(from, from + shape.batch));
+      review.push(roundTrip(batch));
+      return us;
     }
     const args = batch.map(kind.arg);
     const answers: string[] = [];
@@ -106,20 +130,23 @@ export async function measurePaired(
     for (const arg of args) answers.push(await kind.run(arg));
     const us = ((performance.now() - t0) * 1000) / batch.length;
     check(answers, from);
+    subject.push(us);
     return us;
   });
   if (sink === 0) throw new Error(`${what}: the baseline did nothing`);
-  return paired;
+  return { event, review: paired(subject, review) };
 }
 
 export interface InProcessFigures {
   /** A distinct workload per review (no cache can help). */
-  distinct: Paired;
+  distinct: Floors;
   /** Replicas of one ReplicaSet: the same pod, distinct request uids. */
-  replicas: Paired;
+  replicas: Floors;
   /** Distinct pods whose container has 2000 env vars. */
-  env2000: Paired;
+  env2000: Floors;
   reviewBytes: { hello: number; env2000: number };
+  /** The first hello review's event, as the subject's platform receives it. */
+  eventBytes: { hello: number; env2000: number };
 }
 
 /**
@@ -157,6 +184,10 @@ export async function measureInProcess(kind: SubjectKind, quick: boolean): Promi
     reviewBytes: {
       hello: Buffer.byteLength(helloBodies[0] as string),
       env2000: Buffer.byteLength(envBodies[0] as string),
+    },
+    eventBytes: {
+      hello: Buffer.byteLength(kind.event(helloBodies[0] as string)),
+      env2000: Buffer.byteLength(kind.event(envBodies[0] as string)),
     },
   };
 }
