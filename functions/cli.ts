@@ -1,10 +1,8 @@
-import module from 'node:module';
+import { enableCompileCache } from '../lib/cli/compile-cache.ts';
 import { errorMessage } from '../lib/errors.ts';
 
-// Each run of a command starts Node anew and compiles the bundle again; Node's compile cache (22.1+,
-// in the system's temporary folder; NODE_DISABLE_COMPILE_CACHE=1 turns it off) keeps V8's code between
-// runs. It covers only modules loaded after it is on, so the command itself is imported below.
-(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+// Before the command is loaded: the cache covers only what is imported after it is on.
+enableCompileCache();
 const { runCli } = await import('../lib/cli/main.ts');
 
 try {

@@ -2,7 +2,8 @@
 // no node_modules anywhere above it, run there with this Node, its config read from loopback stores that
 // speak the real protocols (s3rver, and the fake Secrets Manager and GCS endpoints).
 import assert from 'node:assert/strict';
-import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import module from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
@@ -216,27 +217,53 @@ describe('dist/ alone: node cli.js kube-inject (the outrigger command)', () => {
     assert.equal(await kubeInject('cli.js (file)', file), 'example.com/proxy:cli-file');
   });
 
-  // The command is compiled anew on every run unless Node keeps V8's code; it can from 22.1 on.
-  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-  const compileCache = major > 22 || (major === 22 && minor >= 1);
+  // Node keeps V8's code between runs of the command from 22.8 on (module.enableCompileCache).
+  const compileCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+  const skip = !compileCache && `Node ${process.versions.node} has no module.enableCompileCache`;
+  const runIn = (label: string, env: Record<string, string>) => {
+    // artifactEnv turns the cache off for every other run of the command; these take that out.
+    const { NODE_DISABLE_COMPILE_CACHE: _off, ...withCache } = artifactEnv(env);
+    return runToEnd(label, app, ['cli.js', 'kube-inject', '-f', join(work, 'deployment.yaml')], withCache);
+  };
+
   it(
-    "a second run takes the command's code from Node's compile cache (in the temporary folder)",
-    { skip: !compileCache && `Node ${process.versions.node} has no compile cache` },
+    "a second run takes the command's code from the compile cache in the user's cache folder",
+    { skip },
     async () => {
-      const tmp = isolatedDir('cli-compile-cache');
+      const home = isolatedDir('cli-home');
       try {
         // Node says, with this switch on, which module's cached code it accepted.
-        const env = artifactEnv({ TMPDIR: tmp, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' });
-        const run = (label: string) =>
-          runToEnd(label, app, ['cli.js', 'kube-inject', '-f', join(work, 'deployment.yaml')], env);
-        const first = await run('cli.js (first run)');
-        assert.ok(readdirSync(join(tmp, 'node-compile-cache')).length > 0, 'no cache written');
-        const second = await run('cli.js (second run)');
+        const env = { HOME: home, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' };
+        const first = await runIn('cli.js (first run)', env);
+        const cache = join(home, '.cache', 'outrigger', 'compile-cache');
+        assert.ok(
+          existsSync(cache) && readdirSync(cache).length > 0,
+          `no cache in ${cache}\n${first.stderr.slice(0, 2000)}`,
+        );
+        const second = await runIn('cli.js (second run)', env);
         assert.equal(second.stdout, first.stdout);
         const accepted = second.stderr.split('\n').filter((l) => /chunks\/main-\w+\.js was accepted/.test(l));
         assert.equal(accepted.length, 1, second.stderr.slice(0, 3000));
       } finally {
-        removeDir(tmp);
+        removeDir(home);
+      }
+    },
+  );
+
+  it(
+    'the cache goes to XDG_CACHE_HOME when set; a home that does not exist is not made',
+    { skip },
+    async () => {
+      const root = isolatedDir('cli-cache-home');
+      try {
+        const xdg = join(root, 'xdg');
+        const a = await runIn('cli.js (XDG_CACHE_HOME)', { HOME: join(root, 'home'), XDG_CACHE_HOME: xdg });
+        assert.ok(readdirSync(join(xdg, 'outrigger', 'compile-cache')).length > 0);
+        const b = await runIn('cli.js (no home)', { HOME: join(root, 'missing') });
+        assert.equal(b.stdout, a.stdout);
+        assert.deepEqual(readdirSync(root), ['xdg']);
+      } finally {
+        removeDir(root);
       }
     },
   );

@@ -1,20 +1,18 @@
 // The `outrigger` command run after run: spawn → exit of `node cli.js kube-inject` on the example
-// Deployment, with Node's compile cache already holding the command's code (a run before it, in the
-// same temporary folder) and with an empty one (a fresh folder each run), alternately.
+// Deployment, with the command's compile cache already holding its code (a run before, with the same
+// home folder) and with the cache off (NODE_DISABLE_COMPILE_CACHE=1, as every run was before the
+// command turned it on), alternately.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { artifactEnv, isolatedDir, removeDir } from '../../test/deploy/isolated.ts';
 import { ROOT } from '../../test/support/spawn-server.ts';
 import { type Paired, paired } from './stats.ts';
 
-function runCli(dist: string, tmp: string): Promise<number> {
+function runCli(dist: string, env: Record<string, string>): Promise<number> {
   const args = [join(dist, 'cli.js'), 'kube-inject', '-f', join(ROOT, 'examples/deployment.yaml')];
   const start = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      env: artifactEnv({ TMPDIR: tmp }),
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
     child.on('error', reject);
@@ -26,32 +24,26 @@ function runCli(dist: string, tmp: string): Promise<number> {
   });
 }
 
-/** Milliseconds per run with the cache warm (subject) and empty (baseline), `runs` of each. */
+/** Milliseconds per run with the cache warm (subject) and off (baseline), `runs` of each. */
 export async function measureCliRuns(dist: string, runs: number): Promise<Paired> {
-  const warm = isolatedDir('bench-cli-cache');
+  const home = isolatedDir('bench-cli-home');
   try {
-    await runCli(dist, warm);
-    const w: number[] = [];
-    const c: number[] = [];
+    const off = artifactEnv({ HOME: home });
+    const { NODE_DISABLE_COMPILE_CACHE: _, ...on } = off;
+    await runCli(dist, on);
+    const warm: number[] = [];
+    const none: number[] = [];
     for (let i = 0; i < runs; i++) {
-      const cold = async () => {
-        const tmp = isolatedDir('bench-cli-nocache');
-        try {
-          c.push(await runCli(dist, tmp));
-        } finally {
-          removeDir(tmp);
-        }
-      };
       if (i % 2 === 0) {
-        await cold();
-        w.push(await runCli(dist, warm));
+        none.push(await runCli(dist, off));
+        warm.push(await runCli(dist, on));
       } else {
-        w.push(await runCli(dist, warm));
-        await cold();
+        warm.push(await runCli(dist, on));
+        none.push(await runCli(dist, off));
       }
     }
-    return paired(w, c);
+    return paired(warm, none);
   } finally {
-    removeDir(warm);
+    removeDir(home);
   }
 }

@@ -19,10 +19,10 @@ import { type Paired, alternate, paired } from './stats.ts';
 export type Subject = (arg: unknown) => Promise<string>;
 
 export interface SubjectKind {
-  /** The JSON text the platform receives for an AdmissionReview text: the floor's input. */
-  event: (review: string) => string;
-  /** Turns an AdmissionReview text into what the subject is called with. */
-  arg: (review: string) => unknown;
+  /** The JSON text the platform receives for an AdmissionReview text, when it is not the review itself. */
+  event?: (review: string) => string;
+  /** Turns that text into what the subject is called with. */
+  arg: (event: string) => unknown;
   run: Subject;
 }
 
@@ -30,11 +30,10 @@ export type LambdaHandler = (event: unknown) => Promise<{ statusCode: number; bo
 
 /** dist/aws.js's handler (or any Lambda handler) on Function URL events posting to /inject. */
 export function lambdaSubject(handler: LambdaHandler): SubjectKind {
-  const event = (review: string) => JSON.stringify(functionUrlEvent({ path: '/inject', body: review }));
   return {
-    event,
+    event: (review) => JSON.stringify(functionUrlEvent({ path: '/inject', body: review })),
     // Parsed from its text, as the runtime delivers it: no object shared with the input review.
-    arg: (review) => JSON.parse(event(review)),
+    arg: (event) => JSON.parse(event),
     run: async (event) => {
       const out = await handler(event);
       return out.statusCode === 200 ? out.body : `HTTP ${out.statusCode}: ${out.body}`;
@@ -47,7 +46,6 @@ export function libSubject(): SubjectKind {
   const config = loadLocalConfig([]);
   const handle = createHandler({ revision: '', config: async () => config });
   return {
-    event: (review) => review,
     arg: (review) => ({
       method: 'POST',
       path: '/inject',
@@ -77,7 +75,10 @@ export interface Shape {
   rounds: number;
 }
 
-/** A subject against the round trip of its event (the target's floor) and of the review alone. */
+/**
+ * A subject against the round trip of its event (the target's floor) and of the review alone (the same
+ * when the event is the review).
+ */
 export interface Floors {
   event: Paired;
   review: Paired;
@@ -85,10 +86,10 @@ export interface Floors {
 
 /**
  * Microseconds per review of the subject and of the floors, paired by round: round r takes the next
- * `batch` reviews through the subject (each review once) and the same reviews' events, then the reviews
- * themselves, through JSON.parse + JSON.stringify, the subject and the floors in alternating order. The
- * subject's arguments are made just before its batch (as a runtime parses an event just before calling
- * the handler), and its answers are checked after it.
+ * `batch` reviews through the subject (each review once) and the same reviews' events and the reviews
+ * themselves through JSON.parse + JSON.stringify, the subject and the floors in alternating order (and
+ * the two floors too). The subject's arguments are made just before its batch (as a runtime parses an
+ * event just before calling the handler), and its answers are checked after it.
  */
 export async function measurePaired(
   reviews: string[],
@@ -100,12 +101,12 @@ export async function measurePaired(
   if (reviews.length < need) throw new Error(`${what}: ${reviews.length} reviews for ${need} requests`);
   const check = (answers: string[], from: number) =>
     answers.forEach((a, i) => assertInjected(a, `${what}, request ${from + i}`));
-  const events = reviews.map(kind.event);
+  const events = kind.event ? reviews.map(kind.event) : reviews;
   const warm: string[] = [];
-  for (const [i, review] of reviews.slice(0, shape.warmup).entries()) {
-    warm.push(await kind.run(kind.arg(review)));
-    JSON.stringify(JSON.parse(events[i] as string));
-    JSON.stringify(JSON.parse(review));
+  for (const [i, event] of events.slice(0, shape.warmup).entries()) {
+    warm.push(await kind.run(kind.arg(event)));
+    JSON.stringify(JSON.parse(event));
+    if (kind.event) JSON.stringify(JSON.parse(reviews[i] as string));
   }
   check(warm, 0);
   let sink = 0;
@@ -119,12 +120,22 @@ export async function measurePaired(
   const event = await alternate(shape.rounds, async (which, r) => {
     const from = shape.warmup + r * shape.batch;
     const batch = reviews.slice(from, from + shape.batch);
+    const batchEvents = events.slice(from, from + shape.batch);
     if (which === 'baseline') {
-      const us = roundTrip(events.slice(from, from + shape.batch));
+      if (!kind.event) {
+        const us = roundTrip(batch);
+        review.push(us);
+        return us;
+      }
+      if (r % 2 === 0) {
+        const us = roundTrip(batchEvents);
+        review.push(roundTrip(batch));
+        return us;
+      }
       review.push(roundTrip(batch));
-      return us;
+      return roundTrip(batchEvents);
     }
-    const args = batch.map(kind.arg);
+    const args = batchEvents.map(kind.arg);
     const answers: string[] = [];
     const t0 = performance.now();
     for (const arg of args) answers.push(await kind.run(arg));
@@ -186,8 +197,8 @@ export async function measureInProcess(kind: SubjectKind, quick: boolean): Promi
       env2000: Buffer.byteLength(envBodies[0] as string),
     },
     eventBytes: {
-      hello: Buffer.byteLength(kind.event(helloBodies[0] as string)),
-      env2000: Buffer.byteLength(kind.event(envBodies[0] as string)),
+      hello: Buffer.byteLength(kind.event?.(helloBodies[0] as string) ?? (helloBodies[0] as string)),
+      env2000: Buffer.byteLength(kind.event?.(envBodies[0] as string) ?? (envBodies[0] as string)),
     },
   };
 }

@@ -38,13 +38,15 @@ export function removeDir(dir: string | undefined): void {
 /**
  * The environment of an artifact: PATH without node_modules/.bin folders (npm run puts ours first) and
  * nothing else of this process (no NODE_OPTIONS, NODE_PATH, npm_* or test-runner variables), plus `env`.
+ * The command's compile cache (lib/cli/compile-cache.ts) is off, so runs write nothing to the user's
+ * cache folder; the test of the cache takes the variable out.
  */
 export function artifactEnv(env: Record<string, string>): Record<string, string> {
   const path = (process.env.PATH ?? '')
     .split(delimiter)
     .filter((p) => p && !/node_modules[\\/]\.bin/.test(p))
     .join(delimiter);
-  return { PATH: path, ...env };
+  return { PATH: path, NODE_DISABLE_COMPILE_CACHE: '1', ...env };
 }
 
 /**
