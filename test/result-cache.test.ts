@@ -5,6 +5,7 @@ import { layerBundles } from '../lib/config/bundle.ts';
 import { compileBundle, type InjectorConfig } from '../lib/config/compile.ts';
 import { DEFAULT_BUNDLE } from '../lib/config/default.ts';
 import { InjectionCache } from '../lib/inject/result-cache.ts';
+import type { Pod } from '../lib/kube/types.ts';
 import { deploymentPod, review } from './support/reviews.ts';
 
 const config = compileBundle(DEFAULT_BUNDLE, 'default');
@@ -102,6 +103,50 @@ describe('injection result cache', () => {
     for (const name of ['a', 'a', 'b', 'b', 'c', 'c', 'a']) await answer(deploymentPod(name), config, cache);
     assert.deepEqual(cache.stats, { hits: 0, misses: 7 }, 'a was evicted by c');
     assert.ok(cache.bytes <= entryBytes * 2.5);
+  });
+
+  it('does not serialise a pod for a key when its body is too large for one', () => {
+    const cache = new InjectionCache();
+    const ctx = { namespace: 'default', proxyEnvs: {}, revision: '' };
+    // The key is the pod's JSON: a getter on a container tells whether it was written.
+    const probed = () => {
+      const pod = replica(1);
+      const container = { ...pod.spec.containers[0] };
+      const seen = { read: false };
+      Object.defineProperty(container, 'image', {
+        enumerable: true,
+        get: () => ((seen.read = true), 'example.com/app:1'),
+      });
+      return { pod: { ...pod, spec: { ...pod.spec, containers: [container] } } as Pod, seen };
+    };
+    const big = probed();
+    assert.equal(cache.key(big.pod, config, ctx, 65 * 1024), undefined);
+    assert.equal(big.seen.read, false, 'a 65 KiB body: the pod was serialised anyway');
+    const small = probed();
+    assert.ok(cache.key(small.pod, config, ctx, 2 * 1024));
+    assert.equal(small.seen.read, true);
+  });
+
+  it('counts the managedFields off a large body: a pod they make large is still cached', async () => {
+    // 40 KiB of managedFields on a 2 KiB pod: a 43 KiB+ body whose key is the small pod.
+    const managedFields = Array.from({ length: 400 }, (_, i) => ({
+      manager: `controller-${i}`,
+      operation: 'Update',
+      fieldsV1: { 'f:metadata': { 'f:labels': { [`f:label-${i}`]: {} } } },
+      time: '2026-11-21T00:00:00Z',
+    }));
+    const pods = Array.from({ length: 3 }, (_, i) => {
+      const pod = replica(i);
+      return { ...pod, metadata: { ...pod.metadata, managedFields: [...managedFields, ...managedFields] } };
+    });
+    const cache = new InjectionCache();
+    for (const pod of pods) {
+      const body = review(pod, { uid: `req-${pod.metadata.uid}` });
+      const bytes = Buffer.byteLength(JSON.stringify(body));
+      assert.ok(bytes > 64 * 1024, `${bytes} bytes`);
+      await handleReview(body, '/inject', { revision: '', config: async () => config, cache }, bytes);
+    }
+    assert.deepEqual(cache.stats, { hits: 1, misses: 2 });
   });
 
   it('keeps no answer larger than its bound allows', async () => {

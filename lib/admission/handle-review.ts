@@ -67,6 +67,8 @@ export async function handleReview(
   body: unknown,
   path: string,
   settings: ReviewSettings,
+  /** The size of the request body `body` was parsed from, when known (InjectionCache.key). */
+  bodyBytes?: number,
 ): Promise<{ review: JsonObject; outcome: ReviewOutcome }> {
   const version = versionOf(body);
   const outcome: ReviewOutcome = {
@@ -118,6 +120,7 @@ export async function handleReview(
         ),
       },
       settings.cache,
+      bodyBytes,
     );
     outcome.reason = result.decision.reason;
     outcome.templates = result.templates;
@@ -145,8 +148,9 @@ function injectCached(
   config: InjectorConfig,
   ctx: InjectContext,
   cache: InjectionCache | undefined,
+  bodyBytes: number | undefined,
 ): CachedInjection {
-  const key = cache?.key(pod, config, ctx);
+  const key = cache?.key(pod, config, ctx, bodyBytes);
   const hit = key === undefined ? undefined : cache?.get(key);
   if (hit) return hit;
   const result = injectPod(pod, config, ctx);

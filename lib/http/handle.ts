@@ -198,7 +198,7 @@ export function createHandler(options: HandlerOptions): WebhookHandler {
         }
       }
       // handleReview answers every failure of the review itself; anything else is the platform's 500.
-      result ??= await handleReview(parsed, path, settings);
+      result ??= await handleReview(parsed, path, settings, size);
       const { review: answer, outcome } = result;
       options.onRequest?.({ status: 200, durationMs: now() - start, cluster, review: outcome });
       return { status: 200, headers: { 'content-type': 'application/json' }, body: reviewText(answer) };

@@ -57,8 +57,18 @@ export class InjectionCache {
     return this.entries.bytes;
   }
 
-  key(pod: Pod, config: InjectorConfig, ctx: InjectContext): string | undefined {
+  /**
+   * `bodyBytes`, the size of the request body the pod came in, when known. A body over MAX_KEY_LENGTH
+   * once the managedFields the key leaves out are counted off holds a pod whose key would be too long
+   * to keep, unless the key writes its text shorter than the body did (escapes, multi-byte characters):
+   * such a pod is not serialised for a key only to throw the text away, which was a third of the review
+   * of a pod with 2000 env vars. At worst a pod that would have fit goes uncached.
+   */
+  key(pod: Pod, config: InjectorConfig, ctx: InjectContext, bodyBytes?: number): string | undefined {
     const meta = pod.metadata ?? {};
+    if (bodyBytes !== undefined && bodyBytes > MAX_KEY_LENGTH) {
+      if (bodyBytes - jsonLength(meta.managedFields) > MAX_KEY_LENGTH) return undefined;
+    }
     const fromController =
       !!meta.generateName && (meta.ownerReferences ?? []).some((r) => r.controller === true);
     let keyed: Pod = pod;
@@ -129,6 +139,16 @@ export class InjectionCache {
       byName.set(name, reads);
     }
     return reads;
+  }
+}
+
+/** The characters of a value's JSON text; 0 when it has none or cannot be written (nesting too deep). */
+function jsonLength(value: unknown): number {
+  if (value === undefined) return 0;
+  try {
+    return JSON.stringify(value)?.length ?? 0;
+  } catch {
+    return 0;
   }
 }
 
