@@ -52,7 +52,12 @@ export function rewriteProbes(pod: Pod, settings: ProbeSettings): Pod {
 function dumpProbers(pod: Pod, statusPort: number): Record<string, JsonObject> {
   const out: Record<string, JsonObject> = {};
   for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
-    if (c.name === PROXY_CONTAINER) continue;
+    // The port names are gathered only for a container that has something to rewrite.
+    if (
+      c.name === PROXY_CONTAINER ||
+      !(PROBES.some(([field]) => isObject(c[field])) || isObject(c.lifecycle))
+    )
+      continue;
     const ports = new Map<string, Json>();
     for (const p of Array.isArray(c.ports) ? c.ports : []) {
       if (isObject(p) && typeof p.name === 'string' && p.name !== '')

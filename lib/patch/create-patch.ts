@@ -30,9 +30,10 @@ function diff(mirror: object, obj: object, ops: PatchOperation[], path: string):
   for (let t = oldKeys.length - 1; t >= 0; t--) {
     const key = oldKeys[t] as string;
     const oldVal = oldRecord[key];
-    const at = `${path}/${escape(key)}`;
     if (Object.hasOwn(obj, key) && !(newRecord[key] === undefined && oldVal !== undefined && !isArray)) {
       const newVal = newRecord[key];
+      // Most of a pod is the same object on both sides: its path is not written unless it is needed.
+      if (newVal === oldVal) continue;
       if (
         typeof oldVal === 'object' &&
         oldVal !== null &&
@@ -40,12 +41,12 @@ function diff(mirror: object, obj: object, ops: PatchOperation[], path: string):
         newVal !== null &&
         Array.isArray(oldVal) === Array.isArray(newVal)
       ) {
-        diff(oldVal, newVal, ops, at);
-      } else if (oldVal !== newVal) {
-        ops.push({ op: 'replace', path: at, value: asJson(newVal) });
+        diff(oldVal, newVal, ops, `${path}/${escape(key)}`);
+      } else {
+        ops.push({ op: 'replace', path: `${path}/${escape(key)}`, value: asJson(newVal) });
       }
     } else if (Array.isArray(mirror) === isArray) {
-      ops.push({ op: 'remove', path: at });
+      ops.push({ op: 'remove', path: `${path}/${escape(key)}` });
       deleted = true;
     } else {
       ops.push({ op: 'replace', path, value: obj });
