@@ -4,6 +4,8 @@ import { handleReview } from '../lib/admission/handle-review.ts';
 import { layerBundles } from '../lib/config/bundle.ts';
 import { compileBundle, type InjectorConfig } from '../lib/config/compile.ts';
 import { DEFAULT_BUNDLE } from '../lib/config/default.ts';
+import fc from 'fast-check';
+import { createHandler } from '../lib/http/handle.ts';
 import { InjectionCache } from '../lib/inject/result-cache.ts';
 import type { Pod } from '../lib/kube/types.ts';
 import { deploymentPod, review } from './support/reviews.ts';
@@ -105,48 +107,108 @@ describe('injection result cache', () => {
     assert.ok(cache.bytes <= entryBytes * 2.5);
   });
 
-  it('does not serialise a pod for a key when its body is too large for one', () => {
+  const ctx = { namespace: 'default', proxyEnvs: {}, revision: '' };
+  const HUGE_BODY = 16 * 1024 * 1024;
+
+  it('does not serialise a pod for a key when its body is large and the pod too large for one', () => {
     const cache = new InjectionCache();
-    const ctx = { namespace: 'default', proxyEnvs: {}, revision: '' };
-    // The key is the pod's JSON: a getter on a container tells whether it was written.
+    // JSON.stringify calls toJSON, measuring does not: it tells whether the pod was written.
     const probed = () => {
       const pod = replica(1);
-      const container = { ...pod.spec.containers[0] };
-      const seen = { read: false };
-      Object.defineProperty(container, 'image', {
-        enumerable: true,
-        get: () => ((seen.read = true), 'example.com/app:1'),
-      });
-      return { pod: { ...pod, spec: { ...pod.spec, containers: [container] } } as Pod, seen };
+      const seen = { written: false };
+      const image = { toJSON: () => ((seen.written = true), 'example.com/app:1') };
+      const container = { ...pod.spec.containers[0], image };
+      const annotations = { ...pod.metadata.annotations, big: 'x'.repeat(70_000) };
+      const probe = { ...pod, metadata: { ...pod.metadata, annotations }, spec: { containers: [container] } };
+      return { pod: probe as unknown as Pod, seen };
     };
-    const big = probed();
-    assert.equal(cache.key(big.pod, config, ctx, 65 * 1024), undefined);
-    assert.equal(big.seen.read, false, 'a 65 KiB body: the pod was serialised anyway');
+    const large = probed();
+    assert.equal(cache.key(large.pod, config, ctx, 80_000), undefined);
+    assert.equal(large.seen.written, false, 'an 80 KB body: the pod was serialised anyway');
+    // A small body (however wrongly sized) is not measured: the pod is serialised, its key too long.
     const small = probed();
-    assert.ok(cache.key(small.pod, config, ctx, 2 * 1024));
-    assert.equal(small.seen.read, true);
+    assert.equal(cache.key(small.pod, config, ctx, 2_000), undefined);
+    assert.equal(small.seen.written, true);
   });
 
-  it('counts the managedFields off a large body: a pod they make large is still cached', async () => {
-    // 40 KiB of managedFields on a 2 KiB pod: a 43 KiB+ body whose key is the small pod.
-    const managedFields = Array.from({ length: 400 }, (_, i) => ({
+  it('measuring a large body never changes a key: the same pods are cached, under the same keys', () => {
+    const withAnnotation = (pod: Pod, length: number) =>
+      ({
+        ...pod,
+        metadata: { ...pod.metadata, annotations: { ...pod.metadata?.annotations, big: 'é'.repeat(length) } },
+      }) as Pod;
+    fc.assert(
+      fc.property(
+        fc.record({
+          env: fc.integer({ min: 0, max: 800 }),
+          managedFields: fc.integer({ min: 0, max: 600 }),
+          controller: fc.boolean(),
+          numbers: fc.array(fc.double(), { maxLength: 20 }),
+          // How far the key ends from the bound: a count that ran over the text's length shows there.
+          offset: fc.oneof(fc.integer({ min: -1500, max: 1500 }), fc.integer({ min: -8, max: 8 })),
+        }),
+        (p) => {
+          const pod = replica(1);
+          const env = Array.from({ length: p.env }, (_, i) => ({ name: `VAR_${i}`, value: `v\n"${i}"` }));
+          const managedFields = Array.from({ length: p.managedFields }, (_, i) => ({
+            manager: `m${i}`,
+            fieldsV1: { [`f:x${i}`]: {} },
+          }));
+          const base = {
+            ...pod,
+            metadata: {
+              ...pod.metadata,
+              managedFields,
+              ...(p.controller ? {} : { ownerReferences: [] }),
+            },
+            spec: { ...pod.spec, containers: [{ ...pod.spec.containers[0], env }], numbers: p.numbers },
+          } as unknown as Pod;
+          const cache = new InjectionCache();
+          const baseLength = cache.key(withAnnotation(base, 0), config, ctx)?.length ?? 0;
+          const candidate = withAnnotation(base, Math.max(0, 64 * 1024 - baseLength + p.offset));
+          assert.equal(cache.key(candidate, config, ctx, HUGE_BODY), cache.key(candidate, config, ctx));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('a pod whose managedFields make its body large is still cached: the key leaves them out', async () => {
+    // About 110 KB of managedFields on a small pod: a body over 64 KiB whose key is the small pod.
+    const managedFields = Array.from({ length: 800 }, (_, i) => ({
       manager: `controller-${i}`,
       operation: 'Update',
       fieldsV1: { 'f:metadata': { 'f:labels': { [`f:label-${i}`]: {} } } },
       time: '2026-11-21T00:00:00Z',
     }));
-    const pods = Array.from({ length: 3 }, (_, i) => {
-      const pod = replica(i);
-      return { ...pod, metadata: { ...pod.metadata, managedFields: [...managedFields, ...managedFields] } };
-    });
     const cache = new InjectionCache();
-    for (const pod of pods) {
-      const body = review(pod, { uid: `req-${pod.metadata.uid}` });
+    for (let i = 0; i < 3; i++) {
+      const pod = replica(i);
+      const body = review({ ...pod, metadata: { ...pod.metadata, managedFields } }, { uid: `req-${i}` });
       const bytes = Buffer.byteLength(JSON.stringify(body));
       assert.ok(bytes > 64 * 1024, `${bytes} bytes`);
       await handleReview(body, '/inject', { revision: '', config: async () => config, cache }, bytes);
     }
     assert.deepEqual(cache.stats, { hits: 1, misses: 2 });
+  });
+
+  it("the webhook gives the cache each body's UTF-8 size, as bytes or as text", async () => {
+    const sizes: (number | undefined)[] = [];
+    // Records what the handler passes; the key is the cache's own.
+    class Recording extends InjectionCache {
+      override key(pod: Pod, cfg: InjectorConfig, c: Parameters<InjectionCache['key']>[2], bytes?: number) {
+        sizes.push(bytes);
+        return super.key(pod, cfg, c, bytes);
+      }
+    }
+    const handle = createHandler({ revision: '', config: async () => config, cache: new Recording() });
+    const text = JSON.stringify(
+      review({ ...replica(1), metadata: { ...replica(1).metadata, labels: { é: 'ü' } } }),
+    );
+    const head = { method: 'POST', path: '/inject', headers: { 'content-type': 'application/json' } };
+    for (const body of [Buffer.from(text), text]) assert.equal((await handle({ ...head, body })).status, 200);
+    assert.deepEqual(sizes, [Buffer.byteLength(text), Buffer.byteLength(text)]);
+    assert.ok(Buffer.byteLength(text) > text.length);
   });
 
   it('keeps no answer larger than its bound allows', async () => {

@@ -67,7 +67,7 @@ export async function handleReview(
   body: unknown,
   path: string,
   settings: ReviewSettings,
-  /** The size of the request body `body` was parsed from, when known (InjectionCache.key). */
+  /** The UTF-8 size of the request body `body` was parsed from, when known (InjectionCache.key). */
   bodyBytes?: number,
 ): Promise<{ review: JsonObject; outcome: ReviewOutcome }> {
   const version = versionOf(body);

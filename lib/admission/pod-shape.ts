@@ -1,7 +1,8 @@
 import { InjectionError } from '../errors.ts';
 import { isObject, type Json, type JsonObject } from '../json.ts';
 
-type Shape = 'string' | 'boolean' | 'number' | 'map' | 'stringMap' | { list: Fields } | Fields;
+type Scalar = 'string' | 'boolean' | 'number' | 'map' | 'stringMap';
+type Shape = Scalar | { list: Fields } | Fields;
 interface Fields {
   [field: string]: Shape;
 }
@@ -65,14 +66,15 @@ interface Problem {
   what: string;
 }
 
-type Scalar = 'string' | 'boolean' | 'number' | 'map' | 'stringMap';
-
 /**
  * A shape made ready to check: a map's fields as parallel lists, read by index, and a list's items as
- * one such map. Walking the shape objects with `for...in` per value cost more than the pod's own JSON
- * parse for a container with 2000 env vars.
+ * one such map. Walking the shape objects with `for...in` per value took half as long as parsing the
+ * pod's JSON for a container with 2000 env vars (180-225 µs); prepared, 40.
  */
-type Check = Scalar | { list: FieldsCheck } | FieldsCheck;
+type Check = Scalar | ListCheck | FieldsCheck;
+interface ListCheck {
+  list: FieldsCheck;
+}
 interface FieldsCheck {
   names: string[];
   checks: Check[];
@@ -89,11 +91,9 @@ function prepareFields(fields: Fields): FieldsCheck {
   return { names, checks: names.map((n) => prepare(fields[n] as Shape)) };
 }
 
-const POD_CHECK = prepare(POD);
+const POD_CHECK = prepareFields(POD);
 
-function check(value: Json | undefined, shape: Check): Problem | undefined {
-  if (value === null || value === undefined) return undefined;
-  if (typeof shape === 'string') return checkScalar(value, shape);
+function check(value: Json, shape: ListCheck | FieldsCheck): Problem | undefined {
   if ('list' in shape) {
     if (!Array.isArray(value)) return { at: [], what: 'must be a list' };
     const item = shape.list;

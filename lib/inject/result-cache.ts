@@ -58,17 +58,13 @@ export class InjectionCache {
   }
 
   /**
-   * `bodyBytes`, the size of the request body the pod came in, when known. A body over MAX_KEY_LENGTH
-   * once the managedFields the key leaves out are counted off holds a pod whose key would be too long
-   * to keep, unless the key writes its text shorter than the body did (escapes, multi-byte characters):
-   * such a pod is not serialised for a key only to throw the text away, which was a third of the review
-   * of a pod with 2000 env vars. At worst a pod that would have fit goes uncached.
+   * `bodyBytes`, the UTF-8 size of the request body the pod came in, when known: a pod in a body over
+   * MAX_KEY_LENGTH is measured before it is serialised, and one whose key would be over the bound is
+   * not serialised only to throw the text away (that was a third of the review of a pod with 2000 env
+   * vars). A smaller body is not measured: its key is serialised and its length checked, as any key's.
    */
   key(pod: Pod, config: InjectorConfig, ctx: InjectContext, bodyBytes?: number): string | undefined {
     const meta = pod.metadata ?? {};
-    if (bodyBytes !== undefined && bodyBytes > MAX_KEY_LENGTH) {
-      if (bodyBytes - jsonLength(meta.managedFields) > MAX_KEY_LENGTH) return undefined;
-    }
     const fromController =
       !!meta.generateName && (meta.ownerReferences ?? []).some((r) => r.controller === true);
     let keyed: Pod = pod;
@@ -84,6 +80,8 @@ export class InjectionCache {
       if (!names.some((name) => this.readsObjectMeta(config, name)))
         keyed = { ...pod, metadata: withoutPerObjectFields(meta) };
     }
+    if (bodyBytes !== undefined && bodyBytes > MAX_KEY_LENGTH && jsonOver(keyed, MAX_KEY_LENGTH))
+      return undefined;
     let key: string;
     try {
       key = JSON.stringify([
@@ -142,14 +140,41 @@ export class InjectionCache {
   }
 }
 
-/** The characters of a value's JSON text; 0 when it has none or cannot be written (nesting too deep). */
-function jsonLength(value: unknown): number {
-  if (value === undefined) return 0;
-  try {
-    return JSON.stringify(value)?.length ?? 0;
-  } catch {
-    return 0;
+/**
+ * Whether JSON.stringify(value) would be over `limit` characters, told without writing it: strings, keys
+ * and brackets counted at no more than JSON writes for each (so the count never exceeds the text's
+ * length), until it passes the limit. Iterative, so a deeply nested pod cannot overflow the stack here.
+ */
+function jsonOver(value: unknown, limit: number): boolean {
+  const pending: unknown[] = [value];
+  let count = 0;
+  // A string is counted where it is found, not queued: most of a pod's values are strings.
+  const add = (v: unknown) => {
+    if (typeof v === 'string') count += v.length + 2;
+    else pending.push(v);
+  };
+  while (pending.length) {
+    const v = pending.pop();
+    if (Array.isArray(v)) {
+      // The brackets and the commas between items.
+      count += 1 + v.length;
+      for (let i = 0; i < v.length; i++) add(v[i]);
+    } else if (typeof v === 'object' && v !== null) {
+      count += 2;
+      const keys = Object.keys(v);
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i] as string;
+        const item = (v as Record<string, unknown>)[k];
+        // Not written by JSON.stringify: values JSON has no text for.
+        if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
+        // The quoted key and its colon; the commas are left uncounted.
+        count += k.length + 3;
+        add(item);
+      }
+    } else count += typeof v === 'string' ? v.length + 2 : 1;
+    if (count > limit) return true;
   }
+  return false;
 }
 
 function withoutPerObjectFields(meta: ObjectMeta): ObjectMeta {

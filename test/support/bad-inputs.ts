@@ -112,7 +112,7 @@ const withContainer = (extra: Record<string, unknown>): unknown => {
 const notJson = /^request body is not JSON: \S/;
 const notObject = 'invalid AdmissionReview: the body is not a JSON object';
 const shape = (path: string, type: string) =>
-  new RegExp(`^invalid AdmissionReview: request\\.object\\.${escapeRegExp(path)} must be ${type}\\b`);
+  new RegExp(`^invalid AdmissionReview: request\\.object\\.${escapeRegExp(path)} must be ${type}$`);
 /** Istio's wording: invalid value '<value>' for annotation 'proxy.istio.io/config': <problem>. */
 const badProxyConfig = (problem: RegExp) =>
   new RegExp(`^invalid value '.*' for annotation 'proxy\\.istio\\.io/config': ${problem.source}`, 's');
