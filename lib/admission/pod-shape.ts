@@ -49,8 +49,8 @@ const POD: Fields = {
  * misreading). A `null` field means absent, as in Go; a `null` list item is refused. Fields the
  * injector never reads are left to the API server.
  */
-export function checkPodShape(pod: Json): void {
-  const problem = check(pod, POD_CHECK);
+export function checkPodShape(pod: JsonObject): void {
+  const problem = checkFields(pod, POD_CHECK);
   if (problem) {
     const path = `request.object${problem.at.reverse().join('')}`;
     throw new InjectionError('bad-request', `invalid AdmissionReview: ${path} ${problem.what}`);
