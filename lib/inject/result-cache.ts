@@ -143,7 +143,8 @@ export class InjectionCache {
 /**
  * Whether JSON.stringify(value) would be over `limit` characters, told without writing it: strings, keys
  * and brackets counted at no more than JSON writes for each (so the count never exceeds the text's
- * length), until it passes the limit. Iterative, so a deeply nested pod cannot overflow the stack here.
+ * length), until it passes the limit: every value counts at least 1, so the walk visits at most about
+ * `limit` values however large the pod. Iterative, so a deeply nested pod cannot overflow the stack.
  */
 function jsonOver(value: unknown, limit: number): boolean {
   const pending: unknown[] = [value];
@@ -156,13 +157,14 @@ function jsonOver(value: unknown, limit: number): boolean {
   while (pending.length) {
     const v = pending.pop();
     if (Array.isArray(v)) {
-      // The brackets and the commas between items.
+      // The brackets and the commas between items; a list too long is told before it is walked.
       count += 1 + v.length;
+      if (count > limit) return true;
       for (let i = 0; i < v.length; i++) add(v[i]);
     } else if (typeof v === 'object' && v !== null) {
       count += 2;
       const keys = Object.keys(v);
-      for (let i = 0; i < keys.length; i++) {
+      for (let i = 0; i < keys.length && count <= limit; i++) {
         const k = keys[i] as string;
         const item = (v as Record<string, unknown>)[k];
         // Not written by JSON.stringify: values JSON has no text for.
