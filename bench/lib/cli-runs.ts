@@ -2,26 +2,17 @@
 // Deployment, with the command's compile cache already holding its code (a run before, with the same
 // home folder) and with the cache off (NODE_DISABLE_COMPILE_CACHE=1, as every run was before the
 // command turned it on), alternately.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { artifactEnv, isolatedDir, removeDir } from '../../test/deploy/isolated.ts';
+import { artifactEnv, isolatedDir, removeDir, runToEnd } from '../../test/deploy/isolated.ts';
 import { ROOT } from '../../test/support/spawn-server.ts';
 import { type Paired, paired } from './stats.ts';
 
-function runCli(dist: string, env: Record<string, string>): Promise<number> {
-  const args = [join(dist, 'cli.js'), 'kube-inject', '-f', join(ROOT, 'examples/deployment.yaml')];
+const EXAMPLE = join(ROOT, 'examples/deployment.yaml');
+
+async function runCli(dist: string, env: Record<string, string>): Promise<number> {
   const start = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const ms = performance.now() - start;
-      if (code === 0) resolve(ms);
-      else reject(new Error(`cli.js kube-inject exited ${code}: ${stderr.slice(0, 2000)}`));
-    });
-  });
+  await runToEnd('cli.js kube-inject', dist, ['cli.js', 'kube-inject', '-f', EXAMPLE], env);
+  return performance.now() - start;
 }
 
 /** Milliseconds per run with the cache warm (subject) and off (baseline), `runs` of each. */

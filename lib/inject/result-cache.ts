@@ -147,13 +147,14 @@ export class InjectionCache {
  * `limit` values however large the pod. Iterative, so a deeply nested pod cannot overflow the stack.
  */
 function jsonOver(value: unknown, limit: number): boolean {
-  const pending: unknown[] = [value];
+  const pending: unknown[] = [];
   let count = 0;
   // A string is counted where it is found, not queued: most of a pod's values are strings.
   const add = (v: unknown) => {
     if (typeof v === 'string') count += v.length + 2;
     else pending.push(v);
   };
+  add(value);
   while (pending.length) {
     const v = pending.pop();
     if (Array.isArray(v)) {
@@ -173,7 +174,7 @@ function jsonOver(value: unknown, limit: number): boolean {
         count += k.length + 3;
         add(item);
       }
-    } else count += typeof v === 'string' ? v.length + 2 : 1;
+    } else count += 1;
     if (count > limit) return true;
   }
   return false;
