@@ -274,7 +274,7 @@ describe('outrigger check-inject', () => {
         metadata: { name: 'outrigger' },
         webhooks: [
           {
-            name: 'namespace.sidecar-injector.istio.io',
+            name: 'namespace.sidecar-injector.outrigger.dev',
             namespaceSelector: { matchLabels: { 'istio-injection': 'enabled' } },
             objectSelector: {
               matchExpressions: [{ key: 'sidecar.istio.io/inject', operator: 'NotIn', values: ['false'] }],
@@ -304,7 +304,7 @@ describe('outrigger check-inject', () => {
     );
     assert.equal(
       on.stdout.split('\n')[0],
-      'Deployment shop/web: inject (webhook namespace.sidecar-injector.istio.io is called; no inject label or annotation; policy is enabled)',
+      'Deployment shop/web: inject (webhook namespace.sidecar-injector.outrigger.dev is called; no inject label or annotation; policy is enabled)',
     );
     assert.match(
       on.stdout,

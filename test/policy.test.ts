@@ -385,3 +385,28 @@ describe('decision reasons', () => {
     assert.equal(decide(cfg, { hostNetwork: true }, { namespace: 'a' }).reason, 'pod uses host networking');
   });
 });
+
+describe('mirror pods (not in Istio’s injectRequired)', () => {
+  const cfg = { policy: 'enabled', neverInjectSelector: [], alwaysInjectSelector: [] };
+  it('a pod annotated kubernetes.io/config.mirror is never injected, even when it asks to be', () => {
+    const d = decide(
+      cfg,
+      {},
+      {
+        namespace: 'apps',
+        annotations: { 'kubernetes.io/config.mirror': 'abc', 'sidecar.istio.io/inject': 'true' },
+        labels: { 'sidecar.istio.io/inject': 'true' },
+      },
+    );
+    assert.deepEqual(d, {
+      inject: false,
+      reason: 'mirror pod (kubernetes.io/config.mirror): the kubelet owns it',
+    });
+  });
+  it('an empty value still marks a mirror pod', () => {
+    assert.equal(
+      decide(cfg, {}, { namespace: 'apps', annotations: { 'kubernetes.io/config.mirror': '' } }).inject,
+      false,
+    );
+  });
+});

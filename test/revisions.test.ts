@@ -121,7 +121,7 @@ describe('revisions and tags in one deployment', () => {
     );
     const old = await create(mwcs, 'shop', { 'istio.io/rev': '1-29' });
     assert.equal(release(old.pod), '1.29.6');
-    assert.equal(old.webhook, 'rev.namespace.sidecar-injector.istio.io');
+    assert.equal(old.webhook, 'rev.namespace.sidecar-injector.outrigger.dev');
     assert.equal(proxyOf(old.pod).image, 'registry.example/istio/proxyv2:1.29.6');
     assert.equal(old.pod?.metadata.annotations['istio.io/rev'], '1-29');
     assert.equal(JSON.parse(old.pod?.metadata.annotations['sidecar.istio.io/status'] ?? '').revision, '1-29');
@@ -137,7 +137,7 @@ describe('revisions and tags in one deployment', () => {
 
     // A pod may pick its revision itself in a namespace without one.
     const own = await create(mwcs, 'misc', {}, { 'istio.io/rev': '1-30' });
-    assert.equal(own.webhook, 'rev.object.sidecar-injector.istio.io');
+    assert.equal(own.webhook, 'rev.object.sidecar-injector.outrigger.dev');
     assert.equal(release(own.pod), '1.30.3');
     assert.deepEqual(await create(mwcs, 'plain', {}), {});
   });
@@ -162,7 +162,7 @@ describe('revisions and tags in one deployment', () => {
   it('the default tag takes the default selectors (istio-injection=enabled, unlabelled pods opting in)', async () => {
     const mwcs = webhooks([{ tag: 'default', revision: '1-30' }]);
     const legacy = await create(mwcs, 'old-style', { 'istio-injection': 'enabled' });
-    assert.equal(legacy.webhook, 'namespace.sidecar-injector.istio.io');
+    assert.equal(legacy.webhook, 'namespace.sidecar-injector.outrigger.dev');
     assert.equal(release(legacy.pod), '1.30.3');
     const optIn = await create(mwcs, 'plain', {}, { 'sidecar.istio.io/inject': 'true' });
     assert.equal(release(optIn.pod), '1.30.3');

@@ -79,6 +79,11 @@ describe('outrigger webhook-config: the output is a valid MutatingWebhookConfigu
           expression:
             "!(request.namespace in ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'])",
         },
+        {
+          name: 'skip-mirror-pods',
+          expression:
+            "!has(object.metadata.annotations) || !('kubernetes.io/config.mirror' in object.metadata.annotations)",
+        },
       ]);
     }
   });
@@ -87,7 +92,17 @@ describe('outrigger webhook-config: the output is a valid MutatingWebhookConfigu
     const istio = yaml.load(readFileSync(ISTIO_RENDERED, 'utf8')) as { webhooks: Webhook[] };
     const selectors = (ws: Webhook[]) =>
       ws.map((w) => ({ name: w.name, ns: w.namespaceSelector, obj: w.objectSelector }));
-    assert.deepEqual(selectors(webhooksOf({})), selectors(istio.webhooks));
+    const ours = webhooksOf({}).map((w) => ({
+      ...w,
+      name: w.name.replace(/sidecar-injector\.outrigger\.dev$/, 'sidecar-injector.istio.io'),
+    }));
+    assert.deepEqual(selectors(ours), selectors(istio.webhooks));
+  });
+
+  it('no webhook name ends in sidecar-injector.istio.io, which istiod’s cert patcher rewrites', () => {
+    for (const namespaceMode of ['label', 'all'])
+      for (const w of webhooksOf({ namespaceMode }))
+        assert.doesNotMatch(w.name, /sidecar-injector\.istio\.io$/);
   });
 
   it('--namespace-mode all adds Istio’s `auto` webhook for unlabelled namespaces', () => {
@@ -122,7 +137,7 @@ describe('outrigger webhook-config: the output is a valid MutatingWebhookConfigu
     const ws = built.config.webhooks as unknown as Webhook[];
     assert.deepEqual(
       ws.map((w) => w.name),
-      ['rev.namespace.sidecar-injector.istio.io', 'rev.object.sidecar-injector.istio.io'],
+      ['rev.namespace.sidecar-injector.outrigger.dev', 'rev.object.sidecar-injector.outrigger.dev'],
     );
     assert.match(JSON.stringify(ws), /"values":\["canary"\]/);
   });
@@ -310,13 +325,17 @@ describe('outrigger webhook-config --revision R... --tag NAME=R...', () => {
     // Istio's tag webhooks: the tag's rev.namespace/rev.object, and for `default` the default selectors.
     assert.deepEqual(
       docs[2]?.webhooks.map((w: Webhook) => w.name),
-      ['rev.namespace.sidecar-injector.istio.io', 'rev.object.sidecar-injector.istio.io'],
+      ['rev.namespace.sidecar-injector.outrigger.dev', 'rev.object.sidecar-injector.outrigger.dev'],
     );
     assert.match(JSON.stringify(docs[2]?.webhooks[0].namespaceSelector), /"values":\["prod"\]/);
     const rendered = yaml.load(readFileSync(ISTIO_RENDERED, 'utf8')) as { webhooks: Webhook[] };
     assert.deepEqual(
       docs[3]?.webhooks.map((w: Webhook) => [w.name, w.namespaceSelector, w.objectSelector]),
-      rendered.webhooks.map((w) => [w.name, w.namespaceSelector, w.objectSelector]),
+      rendered.webhooks.map((w) => [
+        w.name.replace(/istio\.io$/, 'outrigger.dev'),
+        w.namespaceSelector,
+        w.objectSelector,
+      ]),
     );
     const conflict = cli([
       'webhook-config',
@@ -371,7 +390,7 @@ spec:
     assert.equal(labelled.status, 0, labelled.stderr);
     assert.match(
       labelled.stdout,
-      /^Deployment shop\/web: inject \(webhook namespace\.sidecar-injector\.istio\.io is called; /,
+      /^Deployment shop\/web: inject \(webhook namespace\.sidecar-injector\.outrigger\.dev is called; /,
     );
     const unlabelled = check('team=a');
     assert.equal(unlabelled.status, 0, unlabelled.stderr);

@@ -11,6 +11,12 @@ export const IGNORED_NAMESPACES: readonly string[] = [
 
 export const INJECT_KEY = 'sidecar.istio.io/inject';
 
+/**
+ * The annotation the kubelet puts on the API server's copy of a static pod. Such a copy must equal the
+ * pod file on the node: one changed by a webhook is deleted and made again by the kubelet, without end.
+ */
+export const MIRROR_KEY = 'kubernetes.io/config.mirror';
+
 export interface PolicyConfig {
   policy: string;
   neverInjectSelector: LabelSelector[];
@@ -23,12 +29,14 @@ export interface Decision {
 }
 
 /**
- * Istio's `injectRequired`, rule for rule: host networking, ignored namespaces, the inject label (over the
+ * Istio's `injectRequired`, rule for rule: host networking, (not Istio's) mirror pods, ignored namespaces, the inject label (over the
  * annotation), the never/always selectors, then the policy. The reason is what a user sees in
  * `check-inject` and in the webhook's warnings.
  */
 export function decide(cfg: PolicyConfig, spec: PodSpec, meta: ObjectMeta): Decision {
   if (spec.hostNetwork === true) return { inject: false, reason: 'pod uses host networking' };
+  if (meta.annotations && Object.hasOwn(meta.annotations, MIRROR_KEY))
+    return { inject: false, reason: `mirror pod (${MIRROR_KEY}): the kubelet owns it` };
   const ns = meta.namespace ?? '';
   if (IGNORED_NAMESPACES.includes(ns))
     return { inject: false, reason: `namespace "${ns}" is never injected` };

@@ -1,5 +1,6 @@
 import type { JsonObject } from '../json.ts';
 import { REVISION_KEY } from '../path/params.ts';
+import { MIRROR_KEY } from '../policy/decide.ts';
 import { revisionKey } from '../policy/revision.ts';
 import { istioSelectorWebhooks, SYSTEM_NAMESPACES } from './selectors.ts';
 import { webhookUrlProblems } from './url.ts';
@@ -28,6 +29,14 @@ export interface WebhookConfigOptions {
   name?: string;
 }
 
+/**
+ * The end of every webhook's name. Not Istio's `sidecar-injector.istio.io`: istiod's cert patcher
+ * (pkg/webhooks/webhookpatch.go) writes its own CA into the caBundle of every webhook so named in a
+ * configuration labelled with its revision, and the API server would then refuse the function's
+ * certificate. The istio.io/rev and istio.io/tag labels stay, as Istio's tooling reads them.
+ */
+export const WEBHOOK_SUFFIX = 'sidecar-injector.outrigger.dev';
+
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -53,7 +62,7 @@ export function buildWebhookConfig(
   // A tag's pods carry the tag as their istio.io/rev; the `default` tag is the default revision's.
   const selected = tag === undefined ? revision : revisionKey(tag);
   const webhooks = istioSelectorWebhooks(selected, options.namespaceMode as 'label' | 'all').map((w) => ({
-    name: `${w.prefix}sidecar-injector.istio.io`,
+    name: `${w.prefix}${WEBHOOK_SUFFIX}`,
     clientConfig,
     rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
     namespaceSelector: w.namespaceSelector as JsonObject,
@@ -64,6 +73,11 @@ export function buildWebhookConfig(
       {
         name: 'skip-system-namespaces',
         expression: `!(request.namespace in [${SYSTEM_NAMESPACES.map((n) => `'${n}'`).join(', ')}])`,
+      },
+      // Kubernetes' webhook good practice: a mirror pod is the kubelet's copy of a static pod, never mutated.
+      {
+        name: 'skip-mirror-pods',
+        expression: `!has(object.metadata.annotations) || !('${MIRROR_KEY}' in object.metadata.annotations)`,
       },
     ],
     failurePolicy: options.failurePolicy,

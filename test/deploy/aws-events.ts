@@ -4,6 +4,8 @@
 export interface EventInput {
   method?: string;
   path: string;
+  /** The query string, without `?` (the API server adds `timeout=10s` to every webhook call). */
+  query?: string;
   headers?: Record<string, string>;
   body?: string;
   base64?: boolean;
@@ -97,7 +99,8 @@ function v2Event(input: EventInput, routeKey: string, domainName: string, apiId:
     version: '2.0',
     routeKey,
     rawPath: input.path,
-    rawQueryString: '',
+    rawQueryString: input.query ?? '',
+    ...(input.query && { queryStringParameters: Object.fromEntries(new URLSearchParams(input.query)) }),
     headers,
     requestContext: {
       accountId: '123456789012',

@@ -1,0 +1,556 @@
+// A real kube-apiserver (with etcd and kube-controller-manager, Kubernetes 1.35.4) calls the built
+// artifacts over HTTPS at the `clientConfig.url` of `outrigger webhook-config`'s output, applied with
+// kubectl unchanged: dist/server.js behind a TLS front, and the Lambda zip behind a Function URL
+// emulator. Every scenario runs against each.
+import assert from 'node:assert/strict';
+import { execFile as execFileCallback } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer, type Server } from 'node:https';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import yaml from 'js-yaml';
+import { secretHash } from '../../lib/auth/secret-hash.ts';
+import { startSecretsManager, type FakeSecretsManager } from '../config-servers.ts';
+import { ROOT } from '../deploy/build.ts';
+import { freePort } from '../support/spawn-server.ts';
+import { type Ca, type Leaf, makeCa, makeLeaf } from './certs.ts';
+import {
+  apply,
+  createPod,
+  deleteWebhooks,
+  eventually,
+  namespace,
+  type Pod,
+  proxies,
+  simplePod,
+  webhookConfig,
+} from './cluster.ts';
+import { type ControlPlane, controlPlaneBuilt, startControlPlane } from './control-plane.ts';
+import { lambdaFront, serverFront, type WebhookFront } from './fronts.ts';
+
+const C1 = { id: 'c1', secret: 'e2e-c1-secret-0123456789abcdef0123' };
+const C2 = { id: 'c2', secret: 'e2e-c2-secret-fedcba9876543210fedc' };
+const KEYS = JSON.stringify({ [C1.id]: secretHash(C1.id, C1.secret), [C2.id]: secretHash(C2.id, C2.secret) });
+/** Cluster c2 is served with policy disabled, so one deployment shows both policies. */
+const BUNDLE = `clusters:\n  c2: {policy: disabled}\nrevisions:\n  master: {profile: istio-master}\n`;
+
+let cp: ControlPlane;
+let webhookCa: Ca;
+let leaf: Leaf;
+let bundleFile: string;
+let sm: FakeSecretsManager;
+const fronts: WebhookFront[] = [];
+const execFile = promisify(execFileCallback);
+
+const frontEnv = () => ({ OUTRIGGER_AUTH_KEYS: KEYS, OUTRIGGER_CONFIG: bundleFile });
+const keyUrl = (f: WebhookFront, c = C1) => `${f.url}/inject/cluster/${c.id}/key/${c.secret}/net/n1`;
+
+before(async () => {
+  assert.ok(controlPlaneBuilt(), 'the control plane is not built: run bash test/controlplane/build.sh');
+  const ports = [await freePort(), await freePort()] as const;
+  // The API server presents c1's secret as a bearer token to both fronts (README "Caller authentication").
+  cp = await startControlPlane(ports.map((p) => ({ host: `127.0.0.1:${p}`, token: C1.secret })));
+  webhookCa = makeCa(cp.dir, 'webhook-ca');
+  leaf = makeLeaf(cp.dir, 'webhook', webhookCa);
+  bundleFile = join(cp.dir, 'bundle.yaml');
+  writeFileSync(bundleFile, BUNDLE);
+  sm = await startSecretsManager();
+  fronts.push(await serverFront(ports[0], leaf), await lambdaFront(ports[1], leaf, { authKeys: KEYS }));
+});
+after(async () => {
+  for (const f of fronts) await f.dispose();
+  await sm?.close();
+  await cp?.stop();
+});
+
+/** Applies webhook-config's output for `url` (and `args`) with the webhook CA, replacing any other. */
+function useWebhooks(url: string, args: string[] = []): string {
+  deleteWebhooks(cp);
+  return apply(cp, webhookConfig(['--url', url, '--ca-bundle', webhookCa.certFile, ...args]));
+}
+
+const message = (r: { json: any; text: string }) => (r.json?.message as string | undefined) ?? r.text;
+
+for (const [index, label] of (['server.js', 'Lambda zip'] as const).entries()) {
+  const tag = index === 0 ? 'srv' : 'fn';
+  const front = () => fronts[index] as WebhookFront;
+
+  describe(`${label} called by kube-apiserver 1.35`, () => {
+    before(async () => {
+      assert.equal(front().label, label);
+      await front().start(frontEnv());
+      await namespace(cp, `${tag}-inject`, { 'istio-injection': 'enabled' });
+      await namespace(cp, `${tag}-plain`);
+    });
+    after(() => front().stop());
+
+    it('webhook-config output is accepted unchanged: default, --revision twice with --tag, --namespace-mode all', async () => {
+      const url = keyUrl(front());
+      useWebhooks(url);
+      const one = await cp.api('GET', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations');
+      assert.deepEqual(
+        one.json.items.map((c: any) => c.metadata.name),
+        ['outrigger-sidecar-injector'],
+      );
+      for (const w of one.json.items[0].webhooks) {
+        assert.deepEqual(
+          w.matchConditions.map((m: { name: string }) => m.name),
+          ['skip-system-namespaces', 'skip-mirror-pods'],
+        );
+      }
+      useWebhooks(url, ['--revision', 'default', '--revision', 'master', '--tag', 'prod=master']);
+      const many = await cp.api('GET', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations');
+      assert.deepEqual(many.json.items.map((c: any) => c.metadata.name).sort(), [
+        'outrigger-revision-tag-prod',
+        'outrigger-sidecar-injector',
+        'outrigger-sidecar-injector-master',
+      ]);
+      useWebhooks(url, ['--namespace-mode', 'all']);
+      const all = await cp.api(
+        'GET',
+        '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/outrigger-sidecar-injector',
+      );
+      assert.ok(all.json.webhooks.some((w: { name: string }) => w.name.startsWith('auto.')));
+    });
+
+    it('the 12 rows of namespace selector × policy × sidecar.istio.io/inject, through real pod creation', async () => {
+      const rows: [boolean, 'enabled' | 'disabled', string | null, boolean][] = [
+        [true, 'enabled', null, true],
+        [true, 'enabled', 'true', true],
+        [true, 'enabled', 'false', false],
+        [true, 'disabled', null, false],
+        [true, 'disabled', 'true', true],
+        [true, 'disabled', 'false', false],
+        [false, 'enabled', null, false],
+        [false, 'enabled', 'true', false],
+        [false, 'enabled', 'false', false],
+        [false, 'disabled', null, false],
+        [false, 'disabled', 'true', false],
+        [false, 'disabled', 'false', false],
+      ];
+      const got: string[] = [];
+      for (const policy of ['enabled', 'disabled'] as const) {
+        useWebhooks(keyUrl(front(), policy === 'enabled' ? C1 : C2));
+        for (const [selected, p, annotation, want] of rows) {
+          if (p !== policy) continue;
+          const name = `row-${policy}-${selected ? 'sel' : 'nosel'}-${annotation ?? 'none'}`;
+          const pod = simplePod(
+            name,
+            annotation === null ? {} : { annotations: { 'sidecar.istio.io/inject': annotation } },
+          );
+          const r = await createPod(cp, selected ? `${tag}-inject` : `${tag}-plain`, pod);
+          assert.equal(r.status, 201, r.text);
+          const injected = proxies(r.json) === 1;
+          if (injected !== want) got.push(`${name}: injected ${injected}, want ${want}`);
+        }
+      }
+      assert.deepEqual(got, []);
+    });
+
+    for (const release of ['1.30', 'master'] as const) {
+      it(`every golden input pod of ${release === '1.30' ? 'the default profile (istio-1.30)' : 'istio-master'}: accepted, and stored as outrigger kube-inject makes it`, async (t) => {
+        useWebhooks(keyUrl(front()), ['--revision', 'default', '--revision', 'master']);
+        const ns = `${tag}-golden-${release.replace('.', '')}`;
+        await namespace(
+          cp,
+          ns,
+          release === 'master' ? { 'istio.io/rev': 'master' } : { 'istio-injection': 'enabled' },
+        );
+        const pods = goldenInputPods(release);
+        const expected = await kubeInjected(release, pods);
+        const problems: string[] = [];
+        let injected = 0;
+        for (const [i, pod] of pods.entries()) {
+          const name = pod.metadata.name as string;
+          const want = expected[i] as Pod | string;
+          const got = await createPod(cp, ns, pod);
+          if (typeof want === 'string') {
+            // kube-inject refused the pod: the webhook must refuse it too, for the same reason.
+            if (got.status === 201 || !message(got).includes(want))
+              problems.push(
+                `${name}: kube-inject says "${want}"; the API server: ${got.status} ${message(got)}`,
+              );
+            continue;
+          }
+          if (got.status !== 201) {
+            problems.push(`${name}: refused: ${message(got)}`);
+            continue;
+          }
+          const defaulted = await createPod(cp, `${tag}-plain`, want, true);
+          if (defaulted.status !== 201) {
+            problems.push(`${name}: kube-inject's output refused by the API server: ${message(defaulted)}`);
+            continue;
+          }
+          if (proxies(got.json) > 0) injected++;
+          const diff = firstDifference(normalise(got.json), normalise(defaulted.json));
+          if (diff) problems.push(`${name}: the stored pod differs from kube-inject's at ${diff}`);
+        }
+        t.diagnostic(`${pods.length} pods created, ${injected} injected`);
+        assert.ok(injected > pods.length / 2, `${injected} of ${pods.length} injected`);
+        assert.deepEqual(problems, []);
+      });
+    }
+
+    it('a Deployment, a Job and a StatefulSet through kube-controller-manager: their pods are injected', async () => {
+      useWebhooks(keyUrl(front()));
+      const ns = `${tag}-inject`;
+      const template = (app: string) => ({
+        metadata: { labels: { app } },
+        spec: { containers: [{ name: 'app', image: 'registry.example/app:1' }], restartPolicy: 'Always' },
+      });
+      const workloads = [
+        [
+          'apis/apps/v1',
+          'deployments',
+          {
+            metadata: { name: 'web' },
+            spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: template('web') },
+          },
+          'web',
+          2,
+        ],
+        [
+          'apis/batch/v1',
+          'jobs',
+          {
+            metadata: { name: 'batch' },
+            spec: {
+              template: { ...template('batch'), spec: { ...template('batch').spec, restartPolicy: 'Never' } },
+            },
+          },
+          'batch',
+          1,
+        ],
+        [
+          'apis/apps/v1',
+          'statefulsets',
+          {
+            metadata: { name: 'db' },
+            spec: {
+              replicas: 1,
+              serviceName: 'db',
+              selector: { matchLabels: { app: 'db' } },
+              template: template('db'),
+            },
+          },
+          'db',
+          1,
+        ],
+      ] as const;
+      for (const [api, kind, body, app, count] of workloads) {
+        const r = await cp.api('POST', `/${api}/namespaces/${ns}/${kind}`, body);
+        assert.equal(r.status, 201, r.text);
+        const pods = await eventually(`${kind} pods`, async () => {
+          const list = await cp.api('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=app%3D${app}`);
+          return list.json.items.length >= count ? (list.json.items as Pod[]) : undefined;
+        });
+        for (const pod of pods) {
+          assert.equal(proxies(pod), 1, `${kind}: ${pod.metadata.name}`);
+          assert.ok(
+            pod.metadata.ownerReferences?.length === 1,
+            `${kind}: ${pod.metadata.name} has its owner`,
+          );
+          assert.equal(pod.metadata.annotations['sidecar.istio.io/status'] !== undefined, true);
+        }
+        if (kind !== 'statefulsets')
+          assert.ok(
+            pods.every((p) => p.metadata.generateName),
+            `${kind}: generateName`,
+          );
+      }
+    });
+
+    it('the function stopped: with Fail the pod is refused naming the webhook; with Ignore it is created without a sidecar', async (t) => {
+      await front().stop();
+      try {
+        useWebhooks(keyUrl(front()));
+        const refused = await createPod(cp, `${tag}-inject`, simplePod('down-fail'));
+        assert.equal(refused.status, 500, refused.text);
+        assert.match(
+          message(refused),
+          /failed calling webhook "namespace\.sidecar-injector\.outrigger\.dev"/,
+        );
+        t.diagnostic(`Fail: ${message(refused)}`);
+        useWebhooks(keyUrl(front()), ['--failure-policy', 'Ignore']);
+        const created = await createPod(cp, `${tag}-inject`, simplePod('down-ignore'));
+        assert.equal(created.status, 201, created.text);
+        assert.equal(proxies(created.json), 0);
+      } finally {
+        await front().start(frontEnv());
+      }
+    });
+
+    it("a config store slower than the webhook timeout: refused with the API server's timeout, or with Outrigger's reason when the store timeout is shorter", async (t) => {
+      sm.put('e2e/bundle', 'policy: enabled\n');
+      sm.mode = 'slow';
+      sm.slowMs = 20_000;
+      const storeEnv = {
+        ...frontEnv(),
+        OUTRIGGER_CONFIG: 'secretsmanager://e2e/bundle',
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url,
+        AWS_ACCESS_KEY_ID: 'e2e',
+        AWS_SECRET_ACCESS_KEY: 'e2e',
+        AWS_REGION: 'us-east-1',
+      };
+      try {
+        // The store timeout (3 s) over the webhook's 2 s: the API server gives up first.
+        await front().start(storeEnv);
+        useWebhooks(keyUrl(front()), ['--timeout', '2']);
+        const late = await createPod(cp, `${tag}-inject`, simplePod('slow-store-late'));
+        assert.equal(late.status, 500, late.text);
+        assert.match(
+          message(late),
+          /failed calling webhook "namespace\.sidecar-injector\.outrigger\.dev".*(deadline|timeout|Timeout)/s,
+        );
+        t.diagnostic(`webhook timeout 2 s, store timeout 3 s: ${message(late)}`);
+        // A store timeout under the webhook's: Outrigger answers first, with its reason.
+        await front().start({ ...storeEnv, OUTRIGGER_CONFIG_TIMEOUT: '1' });
+        useWebhooks(keyUrl(front()), ['--timeout', '10']);
+        const denied = await createPod(cp, `${tag}-inject`, simplePod('slow-store-denied'));
+        assert.equal(denied.status, 400, denied.text);
+        assert.match(
+          message(denied),
+          /admission webhook "namespace\.sidecar-injector\.outrigger\.dev" denied the request/,
+        );
+        t.diagnostic(`webhook timeout 10 s, store timeout 1 s: ${message(denied)}`);
+      } finally {
+        sm.mode = 'up';
+        await front().start(frontEnv());
+      }
+    });
+
+    it('a wrong key: kubectl shows the 401 from the webhook', () => {
+      useWebhooks(`${front().url}/inject/cluster/c1/key/not-the-secret/net/n1`);
+      const r = cp.kubectl(
+        ['create', '-n', `${tag}-inject`, '-f', '-'],
+        JSON.stringify(simplePod('wrong-key')),
+      );
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, /failed calling webhook "namespace\.sidecar-injector\.outrigger\.dev".*401/s);
+    });
+
+    it("the bearer token from the API server's AdmissionConfiguration kubeconfig authenticates a URL without a key", async () => {
+      useWebhooks(`${front().url}/inject/cluster/c1/net/n1`);
+      const r = await createPod(cp, `${tag}-inject`, simplePod('bearer'));
+      assert.equal(r.status, 201, r.text);
+      assert.equal(proxies(r.json), 1);
+      // The same token on c2's path is another cluster's credential: 403, so the token was sent.
+      useWebhooks(`${front().url}/inject/cluster/c2/net/n1`);
+      const other = await createPod(cp, `${tag}-inject`, simplePod('bearer-c2'));
+      assert.match(
+        message(other),
+        /failed calling webhook "namespace\.sidecar-injector\.outrigger\.dev": failed to call webhook: forbidden/,
+      );
+    });
+
+    it('reinvocationPolicy IfNeeded with a second webhook adding a container: one istio-proxy; --dry-run=server stores nothing', async () => {
+      const adder = await containerAdder(leaf);
+      try {
+        useWebhooks(keyUrl(front()), ['--reinvocation', 'IfNeeded']);
+        apply(cp, JSON.stringify(adderWebhook(adder.url, webhookCa.pem)));
+        const r = await createPod(cp, `${tag}-inject`, simplePod('reinvoked'));
+        assert.equal(r.status, 201, r.text);
+        assert.equal(proxies(r.json), 1);
+        assert.ok(r.json.spec.containers.some((c: { name: string }) => c.name === 'added-late'));
+        assert.ok(adder.calls() >= 1);
+
+        const dry = cp.kubectl(
+          ['create', '--dry-run=server', '-o', 'json', '-n', `${tag}-inject`, '-f', '-'],
+          JSON.stringify(simplePod('dry')),
+        );
+        assert.equal(dry.status, 0, dry.stderr);
+        assert.equal(proxies(JSON.parse(dry.stdout)), 1);
+        assert.equal((await cp.api('GET', `/api/v1/namespaces/${tag}-inject/pods/dry`)).status, 404);
+      } finally {
+        await adder.close();
+      }
+    });
+
+    it('a mirror pod (kubernetes.io/config.mirror) is never mutated', async () => {
+      useWebhooks(keyUrl(front()));
+      const pod = simplePod('static-web', {
+        annotations: { 'kubernetes.io/config.mirror': 'c0ffee', 'sidecar.istio.io/inject': 'true' },
+      });
+      pod.spec.nodeName = 'node-1';
+      const r = await createPod(cp, `${tag}-inject`, pod);
+      assert.equal(r.status, 201, r.text);
+      assert.equal(proxies(r.json), 0);
+      assert.equal(r.json.metadata.annotations['sidecar.istio.io/status'], undefined);
+    });
+  });
+}
+
+/** The golden cases' input workloads of a release, each pod or pod template as a Pod of its own. */
+function goldenInputPods(release: string): Pod[] {
+  const dir = join(ROOT, 'test', 'conformance', 'istio-versions', release, 'cases');
+  const cases = JSON.parse(readFileSync(join(dir, '..', 'cases.json'), 'utf8')) as { input: string }[];
+  const inputs = [...new Set(cases.map((c) => c.input))].filter((f) => readdirSync(dir).includes(f)).sort();
+  const pods: Pod[] = [];
+  for (const file of inputs) {
+    const docs = yaml.loadAll(readFileSync(join(dir, file), 'utf8')) as any[];
+    const flat = docs.flatMap((d) => (d?.kind === 'List' ? d.items : [d])).filter(Boolean);
+    for (const [i, doc] of flat.entries()) {
+      const template =
+        doc.kind === 'Pod'
+          ? doc
+          : doc.kind === 'CronJob'
+            ? doc.spec?.jobTemplate?.spec?.template
+            : doc.spec?.template;
+      if (!template?.spec) continue;
+      const base = file
+        .replace(/\.yaml$/, '')
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, '-');
+      const name = `${base}-${i}`.slice(0, 63).replace(/-+$/, '');
+      const { namespace: _ns, name: _n, generateName: _g, ...meta } = template.metadata ?? {};
+      pods.push({ apiVersion: 'v1', kind: 'Pod', metadata: { ...meta, name }, spec: template.spec } as Pod);
+    }
+  }
+  return pods;
+}
+
+const injectedByRelease = new Map<string, Promise<(Pod | string)[]>>();
+
+/**
+ * `outrigger kube-inject` (dist/cli.js) of each pod on its own, with the bundle the webhooks serve: the
+ * injected pod, or the error it printed. Made once per release, for both artifacts.
+ */
+function kubeInjected(release: string, pods: Pod[]): Promise<(Pod | string)[]> {
+  let done = injectedByRelease.get(release);
+  if (!done) {
+    const args = release === 'master' ? ['--revision', 'master'] : [];
+    done = Promise.all(pods.map((pod) => limit(() => kubeInjectOne(pod, args))));
+    injectedByRelease.set(release, done);
+  }
+  return done;
+}
+
+async function kubeInjectOne(pod: Pod, args: string[]): Promise<Pod | string> {
+  const file = join(cp.dir, `kube-inject-${pod.metadata.name}-${args.length}.yaml`);
+  writeFileSync(file, yaml.dump(pod));
+  const r = await execFile(process.execPath, [
+    join(ROOT, 'dist', 'cli.js'),
+    'kube-inject',
+    '-f',
+    file,
+    '--config',
+    bundleFile,
+    ...args,
+  ]).then(
+    (ok) => ({ code: 0, stdout: ok.stdout, stderr: ok.stderr }),
+    (err: { code: number; stdout: string; stderr: string }) => err,
+  );
+  if (r.code !== 0) return r.stderr.trim().replace(/^error: Pod "[^"]*": /, '');
+  return yaml.load(r.stdout) as Pod;
+}
+
+/** Runs at most two at a time (the machine's cores). */
+const limit = (() => {
+  let running = 0;
+  const queue: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= 2) await new Promise<void>((r) => queue.push(r));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      queue.shift()?.();
+    }
+  };
+})();
+
+/** A stored pod without what differs between any two creations: ids, times, the token volume's suffix. */
+function normalise(pod: any): unknown {
+  const {
+    uid: _u,
+    resourceVersion: _r,
+    creationTimestamp: _c,
+    managedFields: _m,
+    namespace: _n,
+    ...meta
+  } = pod.metadata;
+  const text = JSON.stringify({ ...pod, metadata: meta }).replace(
+    /kube-api-access-[a-z0-9]{5}/g,
+    'kube-api-access',
+  );
+  return JSON.parse(text);
+}
+
+function firstDifference(a: unknown, b: unknown, path = ''): string | undefined {
+  if (JSON.stringify(a) === JSON.stringify(b)) return undefined;
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of keys) {
+      const d = firstDifference((a as any)[k], (b as any)[k], `${path}/${k}`);
+      if (d) return d;
+    }
+  }
+  return `${path || '/'}: ${JSON.stringify(a)?.slice(0, 300)} ≠ ${JSON.stringify(b)?.slice(0, 300)}`;
+}
+
+/** A second mutating webhook that adds a container to every pod, as another injector would. */
+async function containerAdder(tls: Leaf): Promise<{ url: string; calls(): number; close(): Promise<void> }> {
+  let calls = 0;
+  const server: Server = createHttpsServer({ cert: tls.cert, key: tls.key }, (req, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (d: string) => (body += d));
+    req.on('end', () => {
+      calls++;
+      const review = JSON.parse(body);
+      const has = (review.request.object.spec.containers as { name: string }[]).some(
+        (c) => c.name === 'added-late',
+      );
+      const patch = has
+        ? []
+        : [
+            {
+              op: 'add',
+              path: '/spec/containers/-',
+              value: { name: 'added-late', image: 'registry.example/late:1' },
+            },
+          ];
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          apiVersion: 'admission.k8s.io/v1',
+          kind: 'AdmissionReview',
+          response: {
+            uid: review.request.uid,
+            allowed: true,
+            patchType: 'JSONPatch',
+            patch: Buffer.from(JSON.stringify(patch)).toString('base64'),
+          },
+        }),
+      );
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+  return {
+    url: `https://127.0.0.1:${port}/add`,
+    calls: () => calls,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+/** Its webhook configuration, named to run after Outrigger's (the API server orders them by name). */
+function adderWebhook(url: string, caPem: string) {
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    metadata: { name: 'zz-container-adder' },
+    webhooks: [
+      {
+        name: 'adder.e2e.example',
+        clientConfig: { url, caBundle: Buffer.from(caPem).toString('base64') },
+        rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
+        namespaceSelector: { matchLabels: { 'istio-injection': 'enabled' } },
+        sideEffects: 'None',
+        admissionReviewVersions: ['v1'],
+        reinvocationPolicy: 'Never',
+        failurePolicy: 'Fail',
+      },
+    ],
+  };
+}
