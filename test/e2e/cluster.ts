@@ -18,14 +18,14 @@ export function webhookConfig(args: string[]): string {
 }
 
 /** Applies YAML with kubectl, as a user pipes `webhook-config` into `kubectl apply -f -`. */
-export function apply(cp: ControlPlane, yamlText: string): string {
-  const r = cp.kubectl(['apply', '-f', '-'], yamlText);
+export async function apply(cp: ControlPlane, yamlText: string): Promise<string> {
+  const r = await cp.kubectl(['apply', '-f', '-'], yamlText);
   assert.equal(r.status, 0, `kubectl apply: ${r.stderr}\n${yamlText}`);
   return r.stdout;
 }
 
-export function deleteWebhooks(cp: ControlPlane): void {
-  const r = cp.kubectl(['delete', 'mutatingwebhookconfigurations', '--all', '--wait=true']);
+export async function deleteWebhooks(cp: ControlPlane): Promise<void> {
+  const r = await cp.kubectl(['delete', 'mutatingwebhookconfigurations', '--all', '--wait=true']);
   assert.equal(r.status, 0, r.stderr);
 }
 

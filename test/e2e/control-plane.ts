@@ -1,7 +1,7 @@
 // A real Kubernetes control plane on loopback for the e2e suite: etcd, kube-apiserver and
 // kube-controller-manager, built from their Go modules by test/controlplane/build.sh (1.35.4). No kubelet
 // and no scheduler: pods are admitted and stored, which is all an injector takes part in.
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,12 @@ export interface ApiResponse {
   json: any;
 }
 
+export interface KubectlResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
 export interface ControlPlane {
   /** https://127.0.0.1:PORT */
   url: string;
@@ -34,8 +40,11 @@ export interface ControlPlane {
   /** The folder for files of this run (certificates, manifests); removed by stop(). */
   dir: string;
   api(method: string, path: string, body?: unknown, contentType?: string): Promise<ApiResponse>;
-  /** kubectl of the same release, on this API server. */
-  kubectl(args: string[], input?: string): SpawnSyncReturns<string>;
+  /**
+   * kubectl of the same release, on this API server. Asynchronous: the webhook fronts run in this
+   * process, and a synchronous child would stop them from answering the API server's calls.
+   */
+  kubectl(args: string[], input?: string): Promise<KubectlResult>;
   /** The components' output, for a failure message. */
   describe(): string;
   stop(): Promise<void>;
@@ -152,10 +161,15 @@ export async function startControlPlane(webhookUsers: WebhookUser[] = []): Promi
       dir,
       api,
       kubectl: (args, input) =>
-        spawnSync(join(BIN, 'kubectl'), [`--kubeconfig=${kubeconfig}`, ...args], {
-          input,
-          encoding: 'utf8',
-          timeout: 60_000,
+        new Promise((resolve) => {
+          const child = execFile(
+            join(BIN, 'kubectl'),
+            [`--kubeconfig=${kubeconfig}`, ...args],
+            { encoding: 'utf8', timeout: 60_000 },
+            (err, stdout, stderr) =>
+              resolve({ status: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+          );
+          child.stdin?.end(input ?? '');
         }),
       describe,
       stop,
