@@ -38,7 +38,7 @@ const webhookName = "sidecar-injector.istio.io"
 
 func main() {
 	kubeconfig := flag.String("kubeconfig", "", "kubeconfig of the API server")
-	revision := flag.String("revision", "", "istiod's revision (istio.io/rev); empty for the default")
+	revision := flag.String("revision", "default", "istiod's revision (istio.io/rev), as its REVISION env var")
 	caFile := flag.String("ca-cert", "", "PEM of istiod's CA, the caBundle the patcher writes")
 	certFile := flag.String("tls-cert", "", "PEM of the webhook's serving certificate, signed by --ca-cert")
 	keyFile := flag.String("tls-key", "", "PEM of its key")
