@@ -77,7 +77,9 @@ describe('Lambda zip (serverless package), unpacked alone, one warm instance per
     assert.ok(pkg.files.includes('dist/aws.js'), pkg.files.join(', '));
     assert.ok(pkg.files.includes('dist/package.json'), pkg.files.join(', '));
     assert.ok(
-      pkg.files.every((f) => f === 'dist/aws.js' || f === 'dist/package.json' || f.startsWith('dist/chunks/')),
+      pkg.files.every(
+        (f) => f === 'dist/aws.js' || f === 'dist/package.json' || f.startsWith('dist/chunks/'),
+      ),
     );
     assert.equal(pkg.fn.Handler, 'dist/aws.handler');
     const env = storeEnv(stores);

@@ -20,7 +20,7 @@ cd "$root/test/controlplane"
 if ! fresh kube-apiserver go.mod go.sum etcd build.sh; then
   echo "building etcd, kube-apiserver, kube-controller-manager, kubectl ($k8s) into $out"
   v=k8s.io/component-base/version
-  go build -trimpath -ldflags "-X $v.gitVersion=$k8s -X $v.gitMajor=1 -X $v.gitMinor=35 -X $v.gitTreeState=clean" \
+  go build -buildvcs=false -trimpath -ldflags "-X $v.gitVersion=$k8s -X $v.gitMajor=1 -X $v.gitMinor=35 -X $v.gitTreeState=clean" \
     -o "$out/" ./etcd k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kubectl
 fi
@@ -28,5 +28,5 @@ fi
 cd "$root/test/istiod"
 if ! fresh istiod-injection go.mod go.sum main.go; then
   echo "building istiod-injection (Istio release-1.30) into $out"
-  go build -trimpath -o "$out/istiod-injection" .
+  go build -buildvcs=false -trimpath -o "$out/istiod-injection" .
 fi

@@ -177,7 +177,7 @@ export async function startControlPlane(webhookUsers: WebhookUser[] = []): Promi
   } catch (err) {
     const message = `${(err as Error).message}\n${describe()}`;
     await stop();
-    throw new Error(message);
+    throw new Error(message, { cause: err });
   }
 }
 
