@@ -62,6 +62,20 @@ async function close(server: Server | undefined, sockets: Set<Socket>): Promise<
   await new Promise<void>((r) => server.close(() => r()));
 }
 
+/** A TLS terminator on `port` that passes each connection to `backend`, a plain HTTP port. */
+export async function terminateTls(port: number, leaf: Leaf, backend: number, sockets = new Set<Socket>()) {
+  const front = createTlsServer({ cert: leaf.cert, key: leaf.key }, (tls) => {
+    const plain = connect(backend, '127.0.0.1');
+    sockets.add(tls).add(plain);
+    const forget = () => (sockets.delete(tls), sockets.delete(plain));
+    tls.on('close', forget).on('error', () => plain.destroy());
+    plain.on('error', () => tls.destroy());
+    tls.pipe(plain).pipe(tls);
+  });
+  await listen(front, port);
+  return front;
+}
+
 /** dist/server.js copied alone into an empty folder, behind a TLS terminator on `port`. */
 export async function serverFront(port: number, leaf: Leaf): Promise<WebhookFront> {
   await ensureBuilt();
@@ -82,16 +96,7 @@ export async function serverFront(port: number, leaf: Leaf): Promise<WebhookFron
     start: async (env) => {
       await stop();
       server = await startHttpArtifact('server.js', app, ['server.js'], artifactEnv(env));
-      const backend = Number(new URL(server.url).port);
-      front = createTlsServer({ cert: leaf.cert, key: leaf.key }, (tls) => {
-        const plain = connect(backend, '127.0.0.1');
-        sockets.add(tls).add(plain);
-        const forget = () => (sockets.delete(tls), sockets.delete(plain));
-        tls.on('close', forget).on('error', () => plain.destroy());
-        plain.on('error', () => tls.destroy());
-        tls.pipe(plain).pipe(tls);
-      });
-      await listen(front, port);
+      front = await terminateTls(port, leaf, Number(new URL(server.url).port), sockets);
     },
     stop,
     describe: () => server?.describe() ?? 'server.js: not running',
