@@ -66,6 +66,9 @@ async function close(server: Server | undefined, sockets: Set<Socket>): Promise<
 export async function terminateTls(port: number, leaf: Leaf, backend: number, sockets = new Set<Socket>()) {
   const front = createTlsServer({ cert: leaf.cert, key: leaf.key }, (tls) => {
     const plain = connect(backend, '127.0.0.1');
+    // A proxy's small writes must not wait for Nagle's algorithm (40 ms against a delayed ACK).
+    plain.setNoDelay(true);
+    tls.setNoDelay(true);
     sockets.add(tls).add(plain);
     const forget = () => (sockets.delete(tls), sockets.delete(plain));
     tls.on('close', forget).on('error', () => plain.destroy());
