@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { secretHash } from '../lib/auth/secret-hash.ts';
 import { makeCa, makeLeaf } from '../test/e2e/certs.ts';
-import { apply, createPod, namespace, simplePod, webhookConfig } from '../test/e2e/cluster.ts';
+import { apply, createPod, namespace, plainWebhook, simplePod, webhookConfig } from '../test/e2e/cluster.ts';
 import { controlPlaneBuilt, startControlPlane } from '../test/e2e/control-plane.ts';
 import { serverFront, terminateTls } from '../test/e2e/fronts.ts';
 import { freePort } from '../test/support/spawn-server.ts';
@@ -47,7 +47,10 @@ export async function measureE2eLatency(pods: number): Promise<string> {
         ca.certFile,
       ]),
     );
-    await apply(cp, JSON.stringify(noopWebhook(noopUrl, ca.pem)));
+    await apply(
+      cp,
+      JSON.stringify(plainWebhook('bench-noop', 'noop.bench.example', noopUrl, ca.pem, { noop: 'yes' })),
+    );
     const took: Record<string, number[]> = { injected: [], noop: [] };
     for (let i = 0; i < pods; i++) {
       for (const ns of ['injected', 'noop']) {
@@ -119,24 +122,4 @@ function quantile(metrics: string, webhook: string, q: number): number {
     below = count;
   }
   return lower;
-}
-
-function noopWebhook(url: string, caPem: string) {
-  return {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'MutatingWebhookConfiguration',
-    metadata: { name: 'bench-noop' },
-    webhooks: [
-      {
-        name: 'noop.bench.example',
-        clientConfig: { url, caBundle: Buffer.from(caPem).toString('base64') },
-        rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
-        namespaceSelector: { matchLabels: { noop: 'yes' } },
-        sideEffects: 'None',
-        admissionReviewVersions: ['v1'],
-        failurePolicy: 'Fail',
-        timeoutSeconds: 10,
-      },
-    ],
-  };
 }

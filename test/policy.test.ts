@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { ObjectMeta } from '../lib/kube/types.ts';
 import { decide } from '../lib/policy/decide.ts';
 import { type LabelSelector, matchesSelector, selectorProblem } from '../lib/policy/selector.ts';
+import { SEED_TABLE } from './support/seed-table.ts';
 
 // Istio's TestInjectRequired (reference §2.1): [name, policy, never, always, annotation, label, labels, hostNetwork, want]
 type Vector = [
@@ -262,25 +263,11 @@ describe('ignored namespaces', () => {
   });
 });
 
-// The seed table: whether the webhook's namespaceSelector lets the pod through × policy × the pod's
-// annotation. A pod the selector does not send is never injected; one it sends follows injectRequired.
+// The seed table (test/support/seed-table.ts), decided here as the API server and the function would;
+// test/e2e/api-server.test.ts runs it through a real API server.
 describe('namespaceSelector × policy × annotation (12 rows)', () => {
   const nsSelector: LabelSelector = { matchLabels: { 'istio-injection': 'enabled' } };
-  const rows: [boolean, string, string | null, boolean][] = [
-    [true, 'enabled', null, true],
-    [true, 'enabled', 'true', true],
-    [true, 'enabled', 'false', false],
-    [true, 'disabled', null, false],
-    [true, 'disabled', 'true', true],
-    [true, 'disabled', 'false', false],
-    [false, 'enabled', null, false],
-    [false, 'enabled', 'true', false],
-    [false, 'enabled', 'false', false],
-    [false, 'disabled', null, false],
-    [false, 'disabled', 'true', false],
-    [false, 'disabled', 'false', false],
-  ];
-  for (const [nsMatches, policy, annotation, want] of rows) {
+  for (const [nsMatches, policy, annotation, want] of SEED_TABLE) {
     it(`namespace ${nsMatches ? 'selected' : 'not selected'}, policy ${policy}, annotation ${annotation ?? 'absent'} → ${want}`, () => {
       const nsLabels: Record<string, string> = nsMatches ? { 'istio-injection': 'enabled' } : {};
       const called = matchesSelector(nsSelector, nsLabels);

@@ -13,6 +13,7 @@ import yaml from 'js-yaml';
 import { secretHash } from '../../lib/auth/secret-hash.ts';
 import { startSecretsManager, type FakeSecretsManager } from '../config-servers.ts';
 import { ROOT } from '../deploy/build.ts';
+import { SEED_TABLE } from '../support/seed-table.ts';
 import { freePort } from '../support/spawn-server.ts';
 import { type Ca, type Leaf, makeCa, makeLeaf } from './certs.ts';
 import {
@@ -22,6 +23,7 @@ import {
   eventually,
   namespace,
   type Pod,
+  plainWebhook,
   proxies,
   simplePod,
   webhookConfig,
@@ -117,24 +119,10 @@ for (const [index, label] of (['server.js', 'Lambda zip'] as const).entries()) {
     });
 
     it('the 12 rows of namespace selector × policy × sidecar.istio.io/inject, through real pod creation', async () => {
-      const rows: [boolean, 'enabled' | 'disabled', string | null, boolean][] = [
-        [true, 'enabled', null, true],
-        [true, 'enabled', 'true', true],
-        [true, 'enabled', 'false', false],
-        [true, 'disabled', null, false],
-        [true, 'disabled', 'true', true],
-        [true, 'disabled', 'false', false],
-        [false, 'enabled', null, false],
-        [false, 'enabled', 'true', false],
-        [false, 'enabled', 'false', false],
-        [false, 'disabled', null, false],
-        [false, 'disabled', 'true', false],
-        [false, 'disabled', 'false', false],
-      ];
       const got: string[] = [];
       for (const policy of ['enabled', 'disabled'] as const) {
         await useWebhooks(keyUrl(front(), policy === 'enabled' ? C1 : C2));
-        for (const [selected, p, annotation, want] of rows) {
+        for (const [selected, p, annotation, want] of SEED_TABLE) {
           if (p !== policy) continue;
           const name = `row-${policy}-${selected ? 'sel' : 'nosel'}-${annotation ?? 'none'}`;
           const pod = simplePod(
@@ -575,22 +563,5 @@ async function containerAdder(tls: Leaf): Promise<{ url: string; calls(): number
 }
 
 /** Its webhook configuration, named to run after Outrigger's (the API server orders them by name). */
-function adderWebhook(url: string, caPem: string) {
-  return {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'MutatingWebhookConfiguration',
-    metadata: { name: 'zz-container-adder' },
-    webhooks: [
-      {
-        name: 'adder.e2e.example',
-        clientConfig: { url, caBundle: Buffer.from(caPem).toString('base64') },
-        rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
-        namespaceSelector: { matchLabels: { 'istio-injection': 'enabled' } },
-        sideEffects: 'None',
-        admissionReviewVersions: ['v1'],
-        reinvocationPolicy: 'Never',
-        failurePolicy: 'Fail',
-      },
-    ],
-  };
-}
+const adderWebhook = (url: string, caPem: string) =>
+  plainWebhook('zz-container-adder', 'adder.e2e.example', url, caPem, { 'istio-injection': 'enabled' });

@@ -75,3 +75,31 @@ export async function eventually<T>(what: string, get: () => Promise<T | undefin
     await new Promise((res) => setTimeout(res, 200));
   }
 }
+
+/** A MutatingWebhookConfiguration of one webhook on pod creation in namespaces labelled `selector`. */
+export function plainWebhook(
+  config: string,
+  name: string,
+  url: string,
+  caPem: string,
+  selector: Record<string, string>,
+) {
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    metadata: { name: config },
+    webhooks: [
+      {
+        name,
+        clientConfig: { url, caBundle: Buffer.from(caPem).toString('base64') },
+        rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
+        namespaceSelector: { matchLabels: selector },
+        sideEffects: 'None',
+        admissionReviewVersions: ['v1'],
+        reinvocationPolicy: 'Never',
+        failurePolicy: 'Fail',
+        timeoutSeconds: 10,
+      },
+    ],
+  };
+}
