@@ -35,7 +35,7 @@ export interface WebhookConfigOptions {
  * configuration labelled with its revision, and the API server would then refuse the function's
  * certificate. The istio.io/rev and istio.io/tag labels stay, as Istio's tooling reads them.
  */
-export const WEBHOOK_SUFFIX = 'sidecar-injector.outrigger.dev';
+const WEBHOOK_SUFFIX = 'sidecar-injector.outrigger.dev';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
