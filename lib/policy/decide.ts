@@ -30,8 +30,8 @@ export interface Decision {
 
 /**
  * Istio's `injectRequired`, rule for rule: host networking, mirror pods (not Istio's), ignored
- * namespaces, the inject label (over the annotation), the never/always selectors, then the policy. The reason is what a user sees in
- * `check-inject` and in the webhook's warnings.
+ * namespaces, the inject label (over the annotation), the never/always selectors, then the policy. The
+ * reason is what a user sees in `check-inject` and in the webhook's warnings.
  */
 export function decide(cfg: PolicyConfig, spec: PodSpec, meta: ObjectMeta): Decision {
   if (spec.hostNetwork === true) return { inject: false, reason: 'pod uses host networking' };
