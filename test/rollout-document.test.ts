@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { parseRolloutArgs } from '../lib/cli/rollout.ts';
 import { parseBundleDocument, parseConfigDocument } from '../lib/config/parse.ts';
 import { parseSourceUri } from '../lib/config/source-uri.ts';
 import { versionIdOf, versionRef } from '../lib/rollout/content.ts';
-import { compilePlan, matcher, servedVersions, validateRollout } from '../lib/rollout/document.ts';
+import { compilePlan, globMatch, matcher, servedVersions, validateRollout } from '../lib/rollout/document.ts';
 
 const A = 's3://b/bundle.aaaaaaaaaaaaaaaa.yaml';
 const B = 's3://b/bundle.bbbbbbbbbbbbbbbb.yaml';
@@ -136,4 +137,49 @@ describe('rollout command line', () => {
     );
     assert.throws(() => parseRolloutArgs(['next', '--to', 'x', '--force']), /unknown flag "--force"/);
   });
+});
+
+describe('rollout globs (globMatch)', () => {
+  it('matches as a glob: * any run, ? one character, the rest literal, the whole id', () => {
+    const cases: [string, string, boolean][] = [
+      ['dev-*', 'dev-eu-1', true],
+      ['dev-*', 'prod-dev-1', false],
+      ['*-eu-?', 'prod-eu-2', true],
+      ['*-eu-?', 'prod-eu-22', false],
+      ['a.b*', 'axb1', false],
+      ['a.b*', 'a.b1', true],
+      ['**', '', true],
+      ['?', '', false],
+      ['*x*', 'abxcd', true],
+    ];
+    for (const [glob, id, want] of cases) assert.equal(globMatch(glob, id), want, `${glob} ~ ${id}`);
+  });
+
+  it('agrees with an anchored regular expression on generated globs and ids', () => {
+    const chars = fc.constantFrom('a', 'b', '-', '.', '*', '?');
+    fc.assert(
+      fc.property(
+        fc.string({ unit: chars, maxLength: 8 }),
+        fc.string({ unit: fc.constantFrom('a', 'b', '-', '.'), maxLength: 12 }),
+        (glob, id) => {
+          const body = [...glob]
+            .map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch === '.' ? '\\.' : ch))
+            .join('');
+          assert.equal(globMatch(glob, id), new RegExp(`^${body}$`, 's').test(id));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it(
+    'a glob made to backtrack answers at once (a regular expression took over 30 s)',
+    { timeout: 5000 },
+    () => {
+      const id = 'a'.repeat(120);
+      assert.equal(globMatch('*a*a*a*a*a*a*b', id), false);
+      assert.equal(matcher(['*a*a*a*a*a*a*b'])(id), false);
+      assert.equal(globMatch('*a*a*a*a*a*a*', id), true);
+    },
+  );
 });
