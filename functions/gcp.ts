@@ -24,7 +24,7 @@ http('inject', async (req, res) => {
   const admitted = admittedOf(req);
   let out: HttpResponse;
   if (admitted) {
-    out = await admitted.review({ bytes: admitted.bytes });
+    out = await admitted.review({ bytes: admitted.bytes, cost: admitted.cost });
   } else {
     if (!warned) {
       warned = true;

@@ -10,6 +10,7 @@ export type InjectionErrorCode =
   | 'config' // the config bundle is invalid
   | 'config-unavailable' // the config store could not be read
   | 'budget' // the review ran out of its time budget
+  | 'too-large' // the answer would pass the platform's response limit
   | 'internal';
 
 export class InjectionError extends Error {

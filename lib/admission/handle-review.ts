@@ -57,6 +57,11 @@ export interface ReviewSettings {
   /** The time one review may take (DEFAULT_REVIEW_BUDGET_MS), measured on `clock` (performance.now). */
   budgetMs?: number;
   clock?: () => number;
+  /**
+   * The longest patch (base64 characters) the platform can deliver in its answer: past it the pod is
+   * refused naming the size, instead of the platform failing the call without a reason.
+   */
+  maxPatchBytes?: number;
 }
 
 /**
@@ -127,6 +132,12 @@ export async function handleReview(
     if (!result.decision.inject) {
       outcome.result = 'skipped';
       return answer({ allowed: true });
+    }
+    if (settings.maxPatchBytes !== undefined && result.patch.length > settings.maxPatchBytes) {
+      throw new InjectionError(
+        'too-large',
+        `the injected pod's patch is ${result.patch.length} bytes, over the ${settings.maxPatchBytes} this platform can answer with; the pod is too large to inject here`,
+      );
     }
     outcome.result = 'injected';
     return answer({ allowed: true, patch: result.patch });

@@ -1,23 +1,28 @@
-import { MAX_BODY_BYTES } from './handle.ts';
+import { MAX_PARSE_BYTES } from './handle.ts';
 
 /**
- * Request-body bytes one instance holds at once, across every request being read or answered: four
- * bodies at the 6 MiB limit. A 256 MiB instance idles at about 70 MiB, and a parsed review costs a few
- * times its bytes, so this keeps the worst case inside the instance; a review is typically under 20 KiB,
- * so thousands of ordinary ones fit.
+ * Memory one instance lets request bodies hold at once: the bytes of a body while it is read, then, once
+ * it has arrived, what it will parse into (parseCost, lib/admission/parse-cost.ts) until it is answered.
+ * A 256 MiB instance idles at about 70 MiB (heap about 20); this leaves room for the answers being built.
+ * A typical review is charged under 1 MiB, so many fit; the largest real pods (3 MiB, 2,000 containers)
+ * are charged about 31 MiB.
  */
-export const INFLIGHT_BODY_BYTES = 4 * MAX_BODY_BYTES;
+export const INFLIGHT_BODY_BYTES = 96 * 1024 * 1024;
 
-/** The share of that one cluster may hold, so one cluster's bodies cannot lock the others out. */
-export const CLUSTER_BODY_BYTES = 2 * MAX_BODY_BYTES;
+/**
+ * The share one cluster may hold: one review at the parse limit. Any two clusters together hold at most
+ * 80 of the 96 MiB, so the others always have room.
+ */
+export const CLUSTER_BODY_BYTES = MAX_PARSE_BYTES;
 
 /** What a busy instance tells the caller to wait before retrying (Retry-After, seconds). */
 export const BUSY_RETRY_AFTER_SECONDS = 1;
 
 /**
- * Bytes of request bodies held in memory right now, in total and per cluster. A request takes its bytes
- * before it reads them (its Content-Length, or each chunk as it arrives) and gives them back once it is
- * answered or gone; a take that would pass either limit is refused and takes nothing.
+ * Memory held by request bodies right now, in total and per cluster. A request takes each chunk's bytes
+ * as it arrives (not its Content-Length: headers alone hold nothing), then what its body will parse into,
+ * and gives it all back once it is answered or gone; a take that would pass either limit is refused and
+ * takes nothing.
  */
 export class BodyBudget {
   #used = 0;

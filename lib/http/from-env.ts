@@ -8,6 +8,8 @@ export interface FunctionRuntime {
   metrics: MetricsFormat;
   /** Where log lines go; stdout, which both platforms collect line by line. */
   write?: (line: string) => void;
+  /** The platform's limit on a response's patch, if it has one (ReviewSettings.maxPatchBytes). */
+  maxPatchBytes?: number;
 }
 
 /**
@@ -30,6 +32,7 @@ export function handlerFromEnv(
     config: configFromEnv(env),
     onConfigUnavailable: onConfigErrorFromEnv(env),
     budgetMs: reviewBudgetFromEnv(env),
+    ...(runtime.maxPatchBytes !== undefined && { maxPatchBytes: runtime.maxPatchBytes }),
     authorize: auth.authorize,
     onRequest: (record) => write(requestLogLine(record, runtime.metrics)),
   });

@@ -4,6 +4,7 @@ import {
   type ReviewSettings,
   unreadableReview,
 } from '../admission/handle-review.ts';
+import { parseCost } from '../admission/parse-cost.ts';
 import { reviewText } from '../admission/review.ts';
 import { bearerToken } from '../auth/bearer.ts';
 import { takePathKey } from '../auth/path-key.ts';
@@ -49,10 +50,19 @@ export interface RequestRecord {
 /** Twice the API server's own 3 MiB request limit, as Istio allows. */
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;
 
+/**
+ * The most heap a review may parse into, as parseCost estimates it before parsing: about 1.3x the
+ * largest real pods (2,000 containers × 36 env vars: 31 MiB), and a fifth of 6 MiB of empty objects.
+ */
+export const MAX_PARSE_BYTES = 40 * 1024 * 1024;
+
 /** How a platform's read of an admitted request's body ended. */
 export type BodyRead =
-  /** The whole body, or its text (`parsed`: the platform's own JSON parse of it, if it made one). */
-  | { bytes: Buffer | string; parsed?: unknown }
+  /**
+   * The whole body, or its text (`parsed`: the platform's own JSON parse of it, if it made one; `cost`:
+   * its parseCost, if the platform took it already).
+   */
+  | { bytes: Buffer | string; parsed?: unknown; cost?: number }
   /** The body passed MAX_BODY_BYTES; reading stopped there. */
   | { tooLarge: true }
   /** The instance's in-flight body budget (lib/http/body-budget.ts) had no room for it. */
@@ -68,8 +78,6 @@ export type HeadDecision =
       answer?: undefined;
       /** The cluster the path names ("" when none), authenticated when auth is on. */
       cluster: string;
-      /** Bytes the request declares (Content-Length), if it does; never over MAX_BODY_BYTES here. */
-      declaredBytes: number | undefined;
       review: (body: BodyRead) => Promise<HttpResponse>;
     };
 
@@ -187,6 +195,15 @@ export function createHandler(options: HandlerOptions): WebhookHandler {
       if (size > MAX_BODY_BYTES)
         return refuse(413, `request body is ${size} bytes; the limit is ${MAX_BODY_BYTES}`);
       if (size === 0) return refuse(400, 'no body found');
+      // Before JSON.parse: a body's memory is what it parses into. A platform that parsed it already
+      // (functions-framework) was let through by nodeFront, which checked the same.
+      const cost = read.cost ?? (read.parsed === undefined ? parseCost(body) : 0);
+      if (cost > MAX_PARSE_BYTES) {
+        return refuse(
+          413,
+          `request body would parse into about ${mibOf(cost)} MiB (${size} bytes of JSON); the limit is ${mibOf(MAX_PARSE_BYTES)} MiB`,
+        );
+      }
 
       let parsed: unknown = read.parsed;
       let result: Awaited<ReturnType<typeof handleReview>> | undefined;
@@ -203,7 +220,7 @@ export function createHandler(options: HandlerOptions): WebhookHandler {
       options.onRequest?.({ status: 200, durationMs: now() - start, cluster, review: outcome });
       return { status: 200, headers: { 'content-type': 'application/json' }, body: reviewText(answer) };
     };
-    return { cluster, declaredBytes, review };
+    return { cluster, review };
   };
 
   const handle = async (req: HttpRequest): Promise<HttpResponse> => {
@@ -214,6 +231,8 @@ export function createHandler(options: HandlerOptions): WebhookHandler {
   };
   return Object.assign(handle, { head });
 }
+
+const mibOf = (bytes: number) => Math.ceil(bytes / (1024 * 1024));
 
 function isJsonContentType(value: string): boolean {
   const [type = '', ...params] = value.split(';').map((s) => s.trim().toLowerCase());

@@ -11,6 +11,12 @@ export interface LambdaHttpResult {
 }
 
 /**
+ * The longest patch a Lambda answer can carry: a synchronous invocation's response is at most 6 MB
+ * (6,291,456 bytes), and the patch travels as base64 inside the review's JSON inside the response's.
+ */
+export const LAMBDA_MAX_PATCH_BYTES = 6 * 1024 * 1024 - 16 * 1024;
+
+/**
  * The Lambda handler over the platform-neutral one: reads a REST API (1.0), HTTP API (2.0) or Function
  * URL event into an HttpRequest and the answer back. Any other event (a direct invoke, a queue), or one
  * whose body or headers are not strings, gets a 400 naming what was expected: a thrown handler is a 502

@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { parseCost } from '../admission/parse-cost.ts';
 import { BodyBudget, BUSY_RETRY_AFTER_SECONDS } from './body-budget.ts';
 import { decodePath } from './decode-path.ts';
 import {
@@ -7,6 +8,7 @@ import {
   type HeadDecision,
   type HttpResponse,
   MAX_BODY_BYTES,
+  MAX_PARSE_BYTES,
   type RequestHead,
   type WebhookHandler,
 } from './handle.ts';
@@ -49,6 +51,8 @@ export interface Admitted {
   /** Step 2 of the decision made from the head, for the body already read. */
   review: (body: BodyRead) => Promise<HttpResponse>;
   bytes: Buffer;
+  /** Its parseCost, taken from the budget. */
+  cost: number;
 }
 
 /** What `nodeFront` left on a request it read and passed on, if it did. */
@@ -97,11 +101,17 @@ export function nodeFront(
       if (expectContinue) res.writeContinue();
       bodyComing = true;
     };
-    readBody(req, res, decision.cluster, decision.declaredBytes, budget, invite)
+    readBody(req, res, decision.cluster, budget, invite)
       .then(async (read) => {
         // Express would refuse (and log with a stack trace) a path it cannot percent-decode: answered here.
-        if ('bytes' in read && options.pass && decodes((req.url ?? '/').split('?')[0] as string)) {
-          Object.assign(req, { rawBody: read.bytes, [ADMITTED]: { review, bytes: read.bytes } });
+        if (
+          'bytes' in read &&
+          options.pass &&
+          (read.cost ?? 0) <= MAX_PARSE_BYTES &&
+          decodes((req.url ?? '/').split('?')[0] as string)
+        ) {
+          const admitted: Admitted = { review, bytes: read.bytes as Buffer, cost: read.cost ?? 0 };
+          Object.assign(req, { rawBody: read.bytes, [ADMITTED]: admitted });
           options.pass(req, res);
           return;
         }
@@ -123,16 +133,15 @@ export function headOf(req: IncomingMessage): RequestHead {
 }
 
 /**
- * Reads an admitted body, holding its bytes in `budget` from before they are read (the Content-Length,
- * or each chunk of a chunked body) until the response is finished or the connection is gone. Past the
- * limit or the budget it stops keeping bytes and resolves at once, so the refusal goes out while the rest
- * is read and dropped (the request timeout bounds how long that may take).
+ * Reads an admitted body, holding each chunk's bytes in `budget` as it arrives, then what the body will
+ * parse into, until the response is finished or the connection is gone. Past the limit or the budget it
+ * stops keeping bytes and resolves at once, so the refusal goes out while the rest is read and dropped
+ * (the request timeout bounds how long that may take).
  */
 function readBody(
   req: IncomingMessage,
   res: ServerResponse,
   cluster: string,
-  declared: number | undefined,
   budget: BodyBudget,
   invite: () => void,
 ): Promise<BodyRead> {
@@ -152,14 +161,7 @@ function readBody(
     const busy: BodyRead = {
       busy: { limitBytes: budget.limitBytes, retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS },
     };
-    if (declared !== undefined) {
-      if (!budget.take(cluster, declared)) {
-        resolve(busy);
-        return;
-      }
-      held = declared;
-    }
-    // Only now is the caller invited to send what it declared (`100 Continue`, if it asked).
+    // Nothing is taken for what the request only declares: the bytes are taken as they arrive.
     invite();
     const chunks: Buffer[] = [];
     let size = 0;
@@ -182,8 +184,16 @@ function readBody(
     });
     req.on('end', () => {
       if (done) return;
+      const bytes = Buffer.concat(chunks, size);
+      // What it will parse into is held from now on, in place of its bytes: a body over the parse limit
+      // goes on to be refused for it, unparsed, and holds nothing more.
+      const cost = parseCost(bytes);
+      if (cost <= MAX_PARSE_BYTES && cost > held) {
+        if (!budget.take(cluster, cost - held)) return giveUp(busy);
+        held = cost;
+      }
       done = true;
-      resolve({ bytes: Buffer.concat(chunks, size) });
+      resolve({ bytes, cost });
     });
     // Once the body is read the bytes stay taken until the answer is sent (release, above).
     const gone = (err: Error) => {

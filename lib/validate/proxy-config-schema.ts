@@ -81,10 +81,28 @@ export function checkProxyConfig(overlay: JsonObject): JsonObject {
     if (checked === undefined) {
       throw new InjectionError('bad-annotation', `field ${field} must be ${describe(type)}`);
     }
+    if (field === 'proxyMetadata') checkEnvNames(checked as JsonObject);
     out[field] = checked;
   }
   return out;
 }
+
+/**
+ * proxyMetadata's keys become the proxy's env var names: the API server refuses a pod with an empty one,
+ * or one with `=` or a character outside printable ASCII, so the annotation is refused instead, naming it.
+ */
+function checkEnvNames(metadata: JsonObject): void {
+  for (const name of Object.keys(metadata)) {
+    if (!ENV_NAME.test(name)) {
+      throw new InjectionError(
+        'bad-annotation',
+        `field proxyMetadata: ${JSON.stringify(name)} is not an env var name (printable ASCII without "=", not empty)`,
+      );
+    }
+  }
+}
+
+const ENV_NAME = /^[\x20-\x3c\x3e-\x7e]+$/;
 
 function checkField(value: Json, type: FieldType): Json | undefined {
   if (typeof type !== 'string') return typeof value === 'string' && type.includes(value) ? value : undefined;
