@@ -9,11 +9,11 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { ensureBuilt, ROOT } from './deploy/build.ts';
 import { patchedPod } from './deploy/patched.ts';
-import { type AttackedServer, C1, C2, type Entry, startAttacked } from './support/attacked-server.ts';
+import { type AttackedServer, C1, C2, C3, type Entry, startAttacked } from './support/attacked-server.ts';
 import { httpRequest } from './support/http-request.ts';
 import { deploymentPod, review } from './support/reviews.ts';
 import { secretHash } from '../lib/auth/secret-hash.ts';
-import { INFLIGHT_BODY_BYTES } from '../lib/http/body-budget.ts';
+import { CLUSTER_BODY_BYTES } from '../lib/http/body-budget.ts';
 
 const MiB = 1024 * 1024;
 const LIMIT = 6 * MiB;
@@ -277,7 +277,7 @@ describe('2. bodies are not read before the answer is known from the headers (be
     });
   });
 
-  it('40 connections with the c1 key doing the same: bodies beyond the in-flight budget get 503 with Retry-After, c2 is served meanwhile, RSS within the 24 MiB budget + 128 MiB', async (t: TestContext) => {
+  it('40 connections with the c1 key doing the same: bodies beyond the in-flight budget get 503 with Retry-After, c2 is served meanwhile, RSS within the cluster’s 40 MiB share + 128 MiB', async (t: TestContext) => {
     await withServers(['server', 'gcp'], async (servers) => {
       for (const server of servers) {
         const base = await warm(server);
@@ -291,11 +291,13 @@ describe('2. bodies are not read before the answer is known from the headers (be
           `${server.entry}: 40 × ${LIMIT - 1} B held with the c1 key; answers ${JSON.stringify(countOf(statuses))}; ` +
             `RSS ${mib(base)} → peak ${mib(peak)}`,
         );
+        // One cluster's share holds this many bodies' bytes; every other body is refused.
+        const fit = Math.floor(CLUSTER_BODY_BYTES / LIMIT);
         const busy = result.filter((a) => a?.status === 503);
-        assert.ok(busy.length >= 36, JSON.stringify(countOf(statuses)));
+        assert.ok(busy.length >= 40 - fit, JSON.stringify(countOf(statuses)));
         assert.match(busy[0]?.headers ?? '', /\r\nretry-after: 1(\r\n|$)/i);
         assert.ok(
-          peak - base < INFLIGHT_BODY_BYTES / 1024 + DROPPED_GARBAGE_KIB,
+          peak - base < CLUSTER_BODY_BYTES / 1024 + DROPPED_GARBAGE_KIB,
           `${server.entry}: RSS ${mib(base)} → ${mib(peak)}`,
         );
         await after_(200, undefined);
@@ -350,6 +352,110 @@ describe('2. bodies are not read before the answer is known from the headers (be
         );
         assert.equal(anonAnswer?.status, 401);
         await server.assertStillServes();
+      }
+    });
+  });
+});
+
+/** A review whose pod's first container has `envFrom: [{},{},...]` filling the body to about `bytes`. */
+function envFromBomb(bytes: number, uid: string): string {
+  const pod = deploymentPod('bomb') as { spec: { containers: Record<string, unknown>[] } };
+  const shell = JSON.stringify(review({ ...pod }, { uid })).length;
+  const count = Math.floor((bytes - shell - 16) / 3);
+  (pod.spec.containers[0] as Record<string, unknown>).envFrom = '@@ENVFROM@@';
+  return JSON.stringify(review(pod, { uid })).replace('"@@ENVFROM@@"', `[${'{},'.repeat(count - 1)}{}]`);
+}
+
+describe('6. memory follows what a body parses into, not its bytes (before: 6 MiB of empty objects took RSS 60 → 281 MiB, four from two clusters aborted the process)', () => {
+  it('four 6 MiB reviews of empty envFrom entries from two clusters: 413 naming the estimate, unparsed; c2 injected during and after', async (t: TestContext) => {
+    await withServers(['server', 'gcp'], async (servers) => {
+      for (const server of servers) {
+        const base = await warm(server);
+        const bomb = envFromBomb(LIMIT - 1024, 'bomb');
+        const { peak, result } = await peakRss(server, async () => {
+          const attacks = [C1, C1, C3, C3].map((who) =>
+            httpRequest(`${server.url}${server.injectPath(who)}`, {
+              method: 'POST',
+              headers: JSON_CT,
+              body: bomb,
+              timeoutMs: 30_000,
+            }),
+          );
+          await server.assertStillServes({ reviewMs: 10_000 });
+          return Promise.all(attacks);
+        });
+        t.diagnostic(
+          `${server.entry}: 4 × ${bomb.length} B of envFrom: [{},...]; answers ${JSON.stringify(countOf(result.map((r) => r.status)))}; ` +
+            `${result[0]?.text.trim()}; RSS ${mib(base)} → peak ${mib(peak)}`,
+        );
+        for (const r of result) {
+          assert.equal(r.status, 413, r.text);
+          assert.match(
+            r.text,
+            /^request body would parse into about \d+ MiB \(\d+ bytes of JSON\); the limit is 40 MiB/,
+          );
+        }
+        // The bodies' bytes and the chunks dropped after them; nothing was parsed.
+        assert.ok(peak - base < DROPPED_GARBAGE_KIB, `${server.entry}: RSS ${mib(base)} → ${mib(peak)}`);
+        await server.assertStillServes();
+      }
+    });
+  });
+
+  it('reviews just under the parse limit, two from each of two clusters: each answered (injected, or 503 while its cluster’s share is taken), and c2 injected meanwhile', async (t: TestContext) => {
+    await withServers(['server', 'gcp'], async (servers) => {
+      for (const server of servers) {
+        const base = await warm(server);
+        // About 39 MiB by the estimate (86 per empty object and its comma): 30 MiB of heap once parsed.
+        const heavy = envFromBomb(1_400_000, 'heavy');
+        const { peak, result } = await peakRss(server, async () => {
+          const attacks = [C1, C1, C3, C3].map((who) =>
+            httpRequest(`${server.url}${server.injectPath(who)}`, {
+              method: 'POST',
+              headers: JSON_CT,
+              body: heavy,
+              timeoutMs: 30_000,
+            }),
+          );
+          await server.assertStillServes({ reviewMs: 10_000 });
+          return Promise.all(attacks);
+        });
+        const statuses = result.map((r) => r.status);
+        t.diagnostic(
+          `${server.entry}: 4 × ${heavy.length} B; answers ${JSON.stringify(countOf(statuses))}; RSS ${mib(base)} → peak ${mib(peak)}`,
+        );
+        assert.ok(
+          statuses.every((s) => s === 200 || s === 503),
+          JSON.stringify(countOf(statuses)),
+        );
+        assert.ok(statuses.filter((s) => s === 200).length >= 2, JSON.stringify(countOf(statuses)));
+        await server.assertStillServes();
+      }
+    });
+  });
+});
+
+describe('7. headers alone hold none of the body budget (before: four connections declaring 6 MiB with Expect: 100-continue made other clusters get 503 for 10 s)', () => {
+  it('two clusters × two connections send only their headers: each is invited to send, and c2 is injected meanwhile', async () => {
+    await withServers(['server', 'gcp'], async (servers) => {
+      for (const server of servers) {
+        await warm(server);
+        const conns = [C1, C1, C3, C3].map((who) =>
+          held(server.url, server.injectPath(who), {
+            ...JSON_CT,
+            'content-length': String(LIMIT),
+            expect: '100-continue',
+          }),
+        );
+        const interim = await Promise.all(
+          conns.map((c) => Promise.race([c.answer, after_(5000, undefined)])),
+        );
+        assert.deepEqual(
+          interim.map((a) => a?.status),
+          [100, 100, 100, 100],
+        );
+        await server.assertStillServes();
+        conns.forEach((c) => c.socket.destroy());
       }
     });
   });
@@ -479,6 +585,26 @@ describe('5. the Lambda handler answers 400 for a body or header of the wrong ty
       assert.match(out.body, message);
     });
   }
+
+  it('a pod whose patch would pass the 6 MB response limit is refused naming the size (was: a 15 MB answer, which Lambda fails)', async () => {
+    const pod = deploymentPod('wide') as { spec: { containers: unknown[] } };
+    pod.spec.containers = Array.from({ length: 20_000 }, (_, i) => ({
+      name: `c${i}`,
+      image: 'registry.example/app:1',
+      readinessProbe: { httpGet: { port: 8080, path: '/ready' } },
+    }));
+    const out = await invoke(
+      urlEvent(`/inject/cluster/c1/key/${C1.secret}`, JSON_CT, JSON.stringify(review(pod))),
+    );
+    assert.equal(out.statusCode, 200);
+    assert.ok(Buffer.byteLength(JSON.stringify(out)) < 6 * 1024 * 1024, `answer of ${out.body.length} bytes`);
+    const response = JSON.parse(out.body).response;
+    assert.equal(response.allowed, false);
+    assert.match(
+      response.status.message,
+      /^the injected pod's patch is \d+ bytes, over the \d+ this platform can answer with/,
+    );
+  });
 
   it('and a valid review from c2 is still answered with a patch', async () => {
     const pod = deploymentPod('c2-lambda');

@@ -156,6 +156,20 @@ describe('attacks through pod fields, dist/server.js at --max-old-space-size=200
     });
   }
 
+  for (const name of ['', 'A=B', 'TAB\tNAME']) {
+    it(`proxy.istio.io/config with proxyMetadata named ${JSON.stringify(name)} is refused naming it (was: an env var the API server refuses)`, async () => {
+      const config = { proxyMetadata: { [name]: 'x', GOOD: 'y' } };
+      const { response } = await send(withAnnotations({ 'proxy.istio.io/config': JSON.stringify(config) }));
+      assert.equal(response.allowed, false);
+      assert.ok(
+        response.status.message.includes(
+          `for annotation 'proxy.istio.io/config': field proxyMetadata: ${JSON.stringify(name)} is not an env var name`,
+        ),
+        response.status.message,
+      );
+    });
+  }
+
   it('unknown ProxyConfig fields are dropped, as istiod drops them, not passed on in PROXY_CONFIG', async () => {
     const pod = withAnnotations({ 'proxy.istio.io/config': '{"notAField": {"x": 1}, "concurrency": "3"}' });
     const patched = patchedPod((await send(pod)).answer, pod) as Pod;

@@ -1,5 +1,5 @@
 // A built entry point started as a 256 MiB instance would run it (`node --max-old-space-size=200`), with
-// two clusters' keys, for attacks: run an attack against `url`, then `assertStillServes()` checks the
+// three clusters' keys, for attacks: run an attack against `url`, then `assertStillServes()` checks the
 // instance is alive, answers /healthz within 1 s, and still injects for the other cluster (c2, its own
 // key). One deployment serves every cluster with failurePolicy: Fail, so a dead or stalled instance
 // stops pod creation everywhere: surviving is the bar, not answering the attacker nicely.
@@ -18,15 +18,18 @@ export const INSTANCE_HEAP_MB = 200;
 /** The cluster an attack may use (or forge), and the one whose reviews must keep working. */
 export const C1 = { cluster: 'c1', secret: 'c1-attacked-0123456789abcdef0123456789' } as const;
 export const C2 = { cluster: 'c2', secret: 'c2-bystander-fedcba9876543210fedcba98' } as const;
+/** A second attacking cluster, for attacks that take two clusters' shares. */
+export const C3 = { cluster: 'c3', secret: 'c3-attacker-00112233445566778899aabb' } as const;
 
 export type Entry = 'server' | 'gcp';
+type Who = typeof C1 | typeof C2 | typeof C3;
 
 export interface AttackedServer extends ServerProcess {
   entry: Entry;
   /** The node arguments it was started with (for messages). */
   args: string[];
   /** `/inject/cluster/<id>/key/<secret>/net/<id>-net`: an authenticated path for a cluster. */
-  injectPath(who: typeof C1 | typeof C2): string;
+  injectPath(who: Who): string;
   /**
    * Fails unless the process is alive, GET /healthz is 200 within `healthzMs` (1 s), and a valid review
    * from c2 is answered 200, allowed, with a patch that applies, within `reviewMs` (5 s).
@@ -54,11 +57,12 @@ export async function startAttacked(entry: Entry, env: Record<string, string> = 
       OUTRIGGER_AUTH_KEYS: JSON.stringify({
         [C1.cluster]: secretHash(C1.cluster, C1.secret),
         [C2.cluster]: secretHash(C2.cluster, C2.secret),
+        [C3.cluster]: secretHash(C3.cluster, C3.secret),
       }),
       ...env,
     },
   });
-  const injectPath = (who: typeof C1 | typeof C2) =>
+  const injectPath = (who: Who) =>
     `/inject/cluster/${who.cluster}/key/${who.secret}/net/${who.cluster}-net`;
   let reviews = 0;
   const assertStillServes = async ({ healthzMs = 1000, reviewMs = 5000 } = {}) => {
