@@ -89,3 +89,25 @@ describe('the body budget', () => {
     }
   });
 });
+
+describe('the body budget’s limits', () => {
+  it('one cluster holds at most its share, any two at most the pair limit, so the others keep the rest', () => {
+    const b = new BodyBudget(100, 40, 48);
+    assert.equal(b.take('a', 40), true);
+    assert.equal(b.take('a', 1), false, 'a’s share is full');
+    assert.equal(b.take('b', 8), true);
+    assert.equal(b.take('b', 1), false, 'a and b hold 48 together');
+    assert.equal(b.take('c', 9), false, 'a and c would hold 49');
+    assert.equal(b.take('c', 8), true);
+    assert.equal(b.usedBytes, 56);
+    b.give('a', 40);
+    assert.equal(b.take('b', 30), true, 'with a gone, b and c hold 46');
+    assert.equal(b.take('d', 100), false, 'never past the instance’s limit');
+  });
+
+  it('a refused take takes nothing', () => {
+    const b = new BodyBudget(10, 10, 10);
+    assert.equal(b.take('a', 11), false);
+    assert.equal(b.usedBytes, 0);
+  });
+});
