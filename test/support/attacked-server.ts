@@ -62,8 +62,7 @@ export async function startAttacked(entry: Entry, env: Record<string, string> = 
       ...env,
     },
   });
-  const injectPath = (who: Who) =>
-    `/inject/cluster/${who.cluster}/key/${who.secret}/net/${who.cluster}-net`;
+  const injectPath = (who: Who) => `/inject/cluster/${who.cluster}/key/${who.secret}/net/${who.cluster}-net`;
   let reviews = 0;
   const assertStillServes = async ({ healthzMs = 1000, reviewMs = 5000 } = {}) => {
     const dead = () => `exit ${server.exitCode()} signal ${server.signal()}\n${server.output()}`;
