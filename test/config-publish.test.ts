@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,6 +10,8 @@ import { bundleDocument } from '../lib/cli/bundle.ts';
 import { publishVersion } from '../lib/cli/publish.ts';
 import { configFromEnv } from '../lib/config/from-env.ts';
 import { readBundlePath } from '../lib/config/read-directory.ts';
+import { MAX_SOURCE_BYTES } from '../lib/config/source.ts';
+import { ensureBuilt, ROOT } from './deploy/build.ts';
 import { startStores, type TestStores } from './config-servers.ts';
 
 let stores: TestStores;
@@ -160,5 +162,44 @@ describe('outrigger bundle and publish', () => {
     const injected = await run(['kube-inject', '-f', pod, '--config', published.stdout.trim()]);
     assert.match(injected.stdout, /example\.com\/marker: published\.example\/istio/);
     assert.ok(readFileSync(pod, 'utf8').length > 0);
+  });
+});
+
+describe('publish reads only the bundle’s own regular files (was: a symlink published the file it points at)', () => {
+  const run = (args: string[]) =>
+    promisify(execFile)(process.execPath, [join(ROOT, 'dist', 'cli.js'), ...args], {
+      env: { ...process.env, ...stores.env },
+      timeout: 20_000,
+    }).then(
+      (ok) => ({ code: 0, stderr: ok.stderr }),
+      (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
+    );
+
+  it('dist/cli.js: a template that is a symbolic link, a linked bundle folder, a file over 4 MiB: refused naming it, nothing uploaded', async (t) => {
+    await ensureBuilt();
+    const linked = join(work, 'linked');
+    mkdirSync(join(linked, 'templates'), { recursive: true });
+    t.after(() => rmSync(linked, { recursive: true, force: true }));
+    const secret = join(work, 'ci-secret.txt');
+    writeFileSync(secret, 'AKIA-not-for-pods\n');
+    symlinkSync(secret, join(linked, 'templates', 'x.liquid'));
+    symlinkSync(bundleDir, join(work, 'bundle-link'));
+    const big = join(work, 'big');
+    mkdirSync(big);
+    writeFileSync(join(big, 'values.yaml'), `# ${'x'.repeat(MAX_SOURCE_BYTES)}\n`);
+    t.after(() => rmSync(big, { recursive: true, force: true }));
+    stores.sm.resetCalls();
+    const cases: [string, RegExp][] = [
+      [linked, /templates\/x\.liquid is a symbolic link; a bundle is read from its own regular files only/],
+      [join(work, 'bundle-link'), /bundle-link is a symbolic link/],
+      [big, /big\/values\.yaml is \d+ bytes; a bundle file may hold at most 4194304/],
+    ];
+    for (const [dir, message] of cases) {
+      const out = await run(['publish', dir, '--to', 'secretsmanager://publish/linked']);
+      assert.notEqual(out.code, 0, dir);
+      assert.match(out.stderr, message);
+      assert.doesNotMatch(out.stderr, /AKIA/);
+    }
+    assert.equal(stores.sm.totalCalls(), 0);
   });
 });

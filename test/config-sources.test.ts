@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { InjectorConfig } from '../lib/config/compile.ts';
 import { configFromEnv } from '../lib/config/from-env.ts';
+import { MAX_SOURCE_BYTES } from '../lib/config/source.ts';
 import { parseSourceUri } from '../lib/config/source-uri.ts';
 import { createS3Store } from '../lib/config/sources/s3.ts';
 import { storeSettingsFromEnv } from '../lib/config/stores.ts';
@@ -149,5 +150,33 @@ describe('config sources, each against a real server', () => {
     assert.equal(stores.sm.totalCalls(), 0);
     await lookup('');
     assert.equal(stores.sm.totalCalls(), 1);
+  });
+});
+
+describe('every store read is capped at MAX_SOURCE_BYTES, before it is read whole', () => {
+  const big = `# ${'x'.repeat(MAX_SOURCE_BYTES)}\nvalues: {}\n`;
+
+  it('a local file over the limit (a sparse 1.5 GB file) is refused naming its size, unread', () => {
+    const file = join(dir, 'huge.yaml');
+    writeFileSync(file, '');
+    truncateSync(file, 1_500_000_000);
+    // A local source loads while the function starts: the deployment fails, naming it.
+    assert.throws(
+      () => load(file),
+      /huge\.yaml is 1500000000 bytes; a config source may hold at most 4194304/,
+    );
+  });
+
+  it('s3:// and gs:// objects over the limit are refused naming their size', async () => {
+    await stores.s3.put('outrigger', 'big/bundle.yaml', big);
+    assert.match(
+      await rejection(load('s3://outrigger/big/bundle.yaml')),
+      /s3:\/\/outrigger\/big\/bundle\.yaml is \d+ bytes; a config source may hold at most 4194304/,
+    );
+    stores.gcs.put('outrigger', 'big/bundle.yaml', big);
+    assert.match(
+      await rejection(load('gs://outrigger/big/bundle.yaml')),
+      /gs:\/\/outrigger\/big\/bundle\.yaml is \d+ bytes; a config source may hold at most 4194304/,
+    );
   });
 });

@@ -183,3 +183,41 @@ describe('rollout globs (globMatch)', () => {
     },
   );
 });
+
+describe('rollout documents: where a version may be', () => {
+  const doc = (version: string) => ({ kind: 'Rollout', default: A, pinned: [{ clusters: ['c1'], version }] });
+  const problem = (version: string, source: string) => {
+    try {
+      validateRollout(doc(version), source);
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+
+  it('a local file in the document’s own folder, or below it', () => {
+    assert.equal(problem('/etc/outrigger/bundle.abc.yaml', '/etc/outrigger/rollout.yaml'), undefined);
+    assert.equal(
+      problem('file:///etc/outrigger/v/bundle.abc.yaml', 'file:///etc/outrigger/rollout.yaml'),
+      undefined,
+    );
+  });
+
+  it('any other local file is refused naming the field: /proc/self/environ, a path up and out, the folder itself', () => {
+    for (const version of ['/proc/self/environ', '/etc/outrigger/../shadow', '/etc/outrigger']) {
+      assert.match(
+        problem(version, '/etc/outrigger/rollout.yaml') ?? '',
+        /^invalid rollout document \/etc\/outrigger\/rollout\.yaml: pinned\[0\]\.version: .* is outside the rollout document's folder \/etc\/outrigger; a local version must be in it$/,
+        version,
+      );
+    }
+  });
+
+  it('a document in a store names no local file', () => {
+    assert.match(
+      problem('/tmp/bundle.abc.yaml', 's3://b/rollout.yaml') ?? '',
+      /pinned\[0\]\.version: a local file; a rollout document in a store names versions in a store/,
+    );
+    assert.equal(problem(B, 's3://b/rollout.yaml'), undefined);
+  });
+});

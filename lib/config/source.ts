@@ -51,6 +51,18 @@ export class WriteConflict extends Error {
   override readonly name = 'WriteConflict';
 }
 
+/**
+ * The most any config source may hold, read from any store: a bundle is some 100-200 KiB of YAML with
+ * its templates. Bigger is refused before it is read whole, so a source cannot fill the instance.
+ */
+export const MAX_SOURCE_BYTES = 4 * 1024 * 1024;
+
+/** Refuses a source of `bytes` over MAX_SOURCE_BYTES, naming it and its size. */
+export function checkSourceSize(uri: string, bytes: number): void {
+  if (bytes > MAX_SOURCE_BYTES)
+    throw new Error(`${uri} is ${bytes} bytes; a config source may hold at most ${MAX_SOURCE_BYTES}`);
+}
+
 export function textSnapshot(version: string, text: string, uri: string): SourceSnapshot {
   return { version, text, parse: () => parseConfigDocument(text, uri) };
 }

@@ -1,4 +1,5 @@
-import { parseSourceUri } from '../config/source-uri.ts';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { parseSourceUri, type SourceRef } from '../config/source-uri.ts';
 import { errorMessage, InjectionError } from '../errors.ts';
 import { isObject, type JsonObject } from '../json.ts';
 
@@ -51,11 +52,14 @@ export function validateRollout(raw: JsonObject, source: string): RolloutDocumen
   }
   const uri = (path: string, v: unknown): string => {
     if (typeof v !== 'string' || v.trim() === '') throw fail(path, 'must be a bundle version URI');
+    let ref: SourceRef;
     try {
-      parseSourceUri(v);
+      ref = parseSourceUri(v);
     } catch (err) {
       throw fail(path, errorMessage(err));
     }
+    const problem = localVersionProblem(ref, source);
+    if (problem) throw fail(path, problem);
     return v;
   };
   const patterns = (path: string, v: unknown): string[] => {
@@ -101,6 +105,28 @@ export function validateRollout(raw: JsonObject, source: string): RolloutDocumen
     doc.updated = raw.updated;
   }
   return doc;
+}
+
+/**
+ * A version in a local file must sit in the rollout document's own folder, and only a local document
+ * may name one: otherwise whoever may write the document could serve any file of the host (its size
+ * and format leaking through the error), or one large enough to fill the instance.
+ */
+function localVersionProblem(ref: SourceRef, source: string): string | undefined {
+  if (ref.scheme !== 'file') return undefined;
+  let doc: SourceRef | undefined;
+  try {
+    doc = parseSourceUri(source);
+  } catch {
+    doc = undefined;
+  }
+  if (doc?.scheme !== 'file')
+    return 'a local file; a rollout document in a store names versions in a store (s3://, gs://, secretsmanager://)';
+  const folder = dirname(resolve(doc.path));
+  const inside = relative(folder, resolve(ref.path));
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside))
+    return `${ref.path} is outside the rollout document's folder ${folder}; a local version must be in it`;
+  return undefined;
 }
 
 /** Where a cluster's version comes from: a pin, a started wave (1-based), or the default. */

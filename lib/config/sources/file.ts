@@ -8,9 +8,16 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readBundleDirectory } from '../read-directory.ts';
-import { type BundleStore, type SourceSnapshot, textSnapshot, WriteConflict } from '../source.ts';
+import {
+  type BundleStore,
+  checkSourceSize,
+  type SourceSnapshot,
+  textSnapshot,
+  WriteConflict,
+} from '../source.ts';
 import type { SourceRef } from '../source-uri.ts';
 
 type FileRef = Extract<SourceRef, { scheme: 'file' }>;
@@ -25,14 +32,24 @@ export const fileStore: BundleStore<FileRef> & { readNow(ref: FileRef): SourceSn
     if (statSync(ref.path).isDirectory()) {
       return { version: directoryHash(ref.path), parse: () => readBundleDirectory(ref.path) };
     }
+    checkSourceSize(ref.uri, statSync(ref.path).size);
     // Read once: the version and the parsed text are the same bytes.
     const text = readFileSync(ref.path, 'utf8');
     return textSnapshot(textHash(text), text, ref.path);
   },
 
   async read(ref, known) {
-    const snapshot = fileStore.readNow(ref);
-    return snapshot.version === known ? 'unchanged' : snapshot;
+    const info = await stat(ref.path);
+    if (info.isDirectory()) {
+      const snapshot = fileStore.readNow(ref);
+      return snapshot.version === known ? 'unchanged' : snapshot;
+    }
+    // Asynchronous, and the size checked first: a rollout may name a local version, read while
+    // requests are served.
+    checkSourceSize(ref.uri, info.size);
+    const text = await readFile(ref.path, 'utf8');
+    const version = textHash(text);
+    return version === known ? 'unchanged' : textSnapshot(version, text, ref.path);
   },
 
   async write(ref, text, ifVersion) {
@@ -72,9 +89,18 @@ function textHash(text: string): string {
 
 function directoryHash(path: string): string {
   const hash = createHash('sha256');
-  for (const name of readdirSync(path, { recursive: true, encoding: 'utf8' }).sort()) {
-    const file = join(path, name);
-    if (statSync(file).isFile()) hash.update(`${name}\0`).update(readFileSync(file)).update('\0');
-  }
+  const files = readdirSync(path, { recursive: true, encoding: 'utf8' })
+    .sort()
+    .map((name) => ({ name, info: statSync(join(path, name)) }))
+    .filter((f) => f.info.isFile());
+  checkSourceSize(
+    path,
+    files.reduce((sum, f) => sum + f.info.size, 0),
+  );
+  for (const { name } of files)
+    hash
+      .update(`${name}\0`)
+      .update(readFileSync(join(path, name)))
+      .update('\0');
   return hash.digest('hex').slice(0, 16);
 }

@@ -1,7 +1,16 @@
 import type { Storage } from '@google-cloud/storage';
-import { type BundleStore, textSnapshot, WriteConflict } from '../source.ts';
+import {
+  type BundleStore,
+  checkSourceSize,
+  MAX_SOURCE_BYTES,
+  textSnapshot,
+  WriteConflict,
+} from '../source.ts';
 import { formatSourceUri, type SourceRef } from '../source-uri.ts';
 import type { StoreSettings } from '../stores.ts';
+
+/** At most one byte over the limit is downloaded, so an object that grew past it is refused, not read. */
+const CAPPED = { start: 0, end: MAX_SOURCE_BYTES };
 
 type ObjectRef = Extract<SourceRef, { scheme: 'gs' }>;
 
@@ -31,7 +40,8 @@ export function createGcsStore(settings: StoreSettings): BundleStore<ObjectRef> 
       if (ref.generation !== undefined) {
         if (ref.generation === known) return 'unchanged';
         const bucket = (await connect()).bucket(ref.bucket);
-        const [data] = await bucket.file(ref.object, { generation: ref.generation }).download();
+        const [data] = await bucket.file(ref.object, { generation: ref.generation }).download(CAPPED);
+        checkSourceSize(ref.uri, data.length);
         return textSnapshot(ref.generation, data.toString('utf8'), ref.uri);
       }
       const bucket = (await connect()).bucket(ref.bucket);
@@ -40,7 +50,9 @@ export function createGcsStore(settings: StoreSettings): BundleStore<ObjectRef> 
       if (!generation) throw new Error('the object metadata has no generation');
       if (generation === known) return 'unchanged';
       // Pinned to the generation just read, so the text always matches the version it is cached under.
-      const [data] = await bucket.file(ref.object, { generation }).download();
+      checkSourceSize(ref.uri, Number(metadata.size ?? 0));
+      const [data] = await bucket.file(ref.object, { generation }).download(CAPPED);
+      checkSourceSize(ref.uri, data.length);
       return textSnapshot(generation, data.toString('utf8'), ref.uri);
     },
 

@@ -1,4 +1,10 @@
-import { type BundleStore, textSnapshot, WriteConflict } from '../source.ts';
+import {
+  type BundleStore,
+  checkSourceSize,
+  MAX_SOURCE_BYTES,
+  textSnapshot,
+  WriteConflict,
+} from '../source.ts';
 import { formatSourceUri, type SourceRef } from '../source-uri.ts';
 import type { StoreSettings } from '../stores.ts';
 import { awsClientOptions } from './aws-client-options.ts';
@@ -35,6 +41,10 @@ export function createS3Store(settings: StoreSettings): BundleStore<ObjectRef> {
           new sdk.GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, IfNoneMatch: known }),
         );
         if (!out.ETag || !out.Body) throw new Error('GetObject returned no ETag or no body');
+        if ((out.ContentLength ?? 0) > MAX_SOURCE_BYTES) {
+          (out.Body as { destroy?: () => void }).destroy?.();
+          checkSourceSize(ref.uri, out.ContentLength ?? 0);
+        }
         return textSnapshot(out.ETag, await out.Body.transformToString('utf8'), ref.uri);
       } catch (err) {
         if (known !== undefined && httpStatus(err) === 304) return 'unchanged';
