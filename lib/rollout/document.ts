@@ -1,4 +1,5 @@
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { ByteLru } from '../cache/byte-lru.ts';
 import { parseSourceUri, type SourceRef } from '../config/source-uri.ts';
 import { errorMessage, InjectionError } from '../errors.ts';
 import { isObject, type JsonObject } from '../json.ts';
@@ -148,19 +149,34 @@ export function compilePlan(doc: RolloutDocument): RolloutPlan {
   const started = doc.version
     ? (doc.waves ?? []).slice(0, doc.started ?? 0).map((w) => matcher(w.clusters))
     : [];
+  const rules = (cluster: string): Resolution => {
+    for (const [index, pin] of pins.entries()) {
+      if (pin.match(cluster)) return { version: pin.version, rule: { kind: 'pinned', index } };
+    }
+    for (const [index, wave] of started.entries()) {
+      if (wave(cluster)) return { version: doc.version as string, rule: { kind: 'wave', index } };
+    }
+    return { version: doc.default, rule: { kind: 'default' } };
+  };
+  // Every request resolves its cluster: each cluster's answer is kept with the document it came from.
+  const answers = new ByteLru<Resolution>({ maxBytes: RESOLUTION_CACHE_BYTES });
   return {
     doc,
     resolve(cluster) {
-      for (const [index, pin] of pins.entries()) {
-        if (pin.match(cluster)) return { version: pin.version, rule: { kind: 'pinned', index } };
+      let answer = answers.get(cluster);
+      if (!answer) {
+        answer = rules(cluster);
+        answers.set(cluster, answer, RESOLUTION_ENTRY_BYTES + 2 * cluster.length);
       }
-      for (const [index, wave] of started.entries()) {
-        if (wave(cluster)) return { version: doc.version as string, rule: { kind: 'wave', index } };
-      }
-      return { version: doc.default, rule: { kind: 'default' } };
+      return answer;
     },
   };
 }
+
+/** The cached answers of one document: some 5,000 clusters' worth. */
+export const RESOLUTION_CACHE_BYTES = 512 * 1024;
+/** A Map entry, its key string and a Resolution, roughly. */
+const RESOLUTION_ENTRY_BYTES = 96;
 
 /** The versions some cluster can get from this document: what must exist and compile before it is written. */
 export function servedVersions(doc: RolloutDocument): string[] {
