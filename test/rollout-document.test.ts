@@ -172,6 +172,19 @@ describe('rollout globs (globMatch)', () => {
     );
   });
 
+  it('a cluster’s answer is kept with its document, and stays right past the cache’s bound', () => {
+    const plan = compilePlan(
+      validateRollout(
+        { kind: 'Rollout', default: A, version: B, waves: [{ clusters: ['dev-*'] }], started: 1 },
+        'doc',
+      ),
+    );
+    assert.equal(plan.resolve('dev-1'), plan.resolve('dev-1'), 'the same answer, not resolved again');
+    for (let i = 0; i < 20_000; i++) plan.resolve(`prod-${i}-${'x'.repeat(40)}`);
+    assert.deepEqual(plan.resolve('dev-1'), { version: B, rule: { kind: 'wave', index: 0 } });
+    assert.deepEqual(plan.resolve('prod-1'), { version: A, rule: { kind: 'default' } });
+  });
+
   it(
     'a glob made to backtrack answers at once (a regular expression took over 30 s)',
     { timeout: 5000 },
