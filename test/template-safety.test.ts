@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { compileBundle } from '../lib/config/compile.ts';
 import { DEFAULT_BUNDLE } from '../lib/config/default.ts';
 import { InjectionError } from '../lib/errors.ts';
 import { injectPod } from '../lib/inject/inject-pod.ts';
 import type { Json } from '../lib/json.ts';
+import { ensureBuilt, ROOT } from './deploy/build.ts';
 import { deploymentPod } from './support/reviews.ts';
 
 const config = compileBundle(DEFAULT_BUNDLE, 'default');
@@ -90,4 +95,41 @@ describe('pod fields cannot change the structure of the rendered sidecar', () =>
       }
     });
   }
+});
+
+describe('a bundle’s templates cannot read files of the host', () => {
+  it('dist/cli.js: {% include %} and {% render %} of a file beside the command find nothing (was: its text in the pod)', async (t) => {
+    await ensureBuilt();
+    const dir = mkdtempSync(join(tmpdir(), 'outrigger-include-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'secret.txt'), 'hunter2');
+    writeFileSync(
+      join(dir, 'pod.yaml'),
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: b}]}\n',
+    );
+    for (const tag of ["include 'secret.txt'", "render 'secret.txt'"]) {
+      const bundle = join(dir, 'bundle');
+      mkdirSync(join(bundle, 'templates'), { recursive: true });
+      writeFileSync(join(bundle, 'config.yaml'), 'defaultTemplates: [sidecar, leak]\n');
+      writeFileSync(
+        join(bundle, 'templates', 'leak.liquid'),
+        `metadata:\n  annotations:\n    leak: "{% ${tag} %}"\n`,
+      );
+      const r = spawnSync(
+        process.execPath,
+        [join(ROOT, 'dist', 'cli.js'), 'kube-inject', '-f', 'pod.yaml', '--config', bundle],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+        },
+      );
+      assert.doesNotMatch(r.stdout + r.stderr, /hunter2/, tag);
+      assert.notEqual(r.status, 0, tag);
+      assert.match(
+        r.stderr,
+        /failed to run injection template "leak": ENOENT: Failed to lookup "secret\.txt"/,
+        tag,
+      );
+    }
+  });
 });

@@ -22,6 +22,9 @@ export function createEngine(): Liquid {
     // Without one, liquidjs asks Intl for the host's locale: a fifth of a cold start, and the `date`
     // filter would then print by the host's locale, not the same everywhere.
     locale: 'en-US',
+    // No file system: `include`, `render` and `layout` find nothing, so a bundle's template cannot read
+    // a file of the host it runs on (the function's code, a CI checkout publishing with --verify-with).
+    templates: {},
   });
   registerFilters(engine);
   return engine;
