@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseRolloutArgs } from '../lib/cli/rollout.ts';
@@ -224,6 +227,20 @@ describe('rollout documents: where a version may be', () => {
         version,
       );
     }
+  });
+
+  it('as the files really are: a ConfigMap’s ..data folder is inside, a link inside that points out is not', (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'outrigger-rollout-where-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    mkdirSync(join(dir, '..data'));
+    writeFileSync(join(dir, '..data', 'bundle.abc.yaml'), 'values: {}\n');
+    symlinkSync('/proc/self/environ', join(dir, 'bundle.def.yaml'));
+    const source = join(dir, 'rollout.yaml');
+    assert.equal(problem(join(dir, '..data', 'bundle.abc.yaml'), source), undefined);
+    assert.match(
+      problem(join(dir, 'bundle.def.yaml'), source) ?? '',
+      /is outside the rollout document's folder/,
+    );
   });
 
   it('a document in a store names no local file', () => {

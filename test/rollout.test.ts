@@ -254,7 +254,11 @@ describe('rollouts: one document, each cluster its bundle version', () => {
     assert.equal((await fn.inject('c1')).hub, 'a.example');
     assert.equal((await fn.inject('dev-7')).hub, 'a.example');
     assert.equal((await fn.inject('prod-1')).hub, 'b.example');
-    assert.deepEqual(stores.gcs.calls, { media: 1 }, 'a pinned generation is one download, once');
+    assert.deepEqual(
+      stores.gcs.calls,
+      { metadata: 1, media: 1 },
+      'a pinned generation: its metadata (size, encoding) and one download, once',
+    );
   });
 
   it('a version overwritten under its content name is refused, by the CLI and by the function', async () => {
@@ -328,7 +332,8 @@ describe('rollouts: one document, each cluster its bundle version', () => {
     stores.gcs.resetCalls();
     const fn = instance(doc);
     for (const c of ['c1', 'c2', 'c3']) assert.equal((await fn.inject(c)).hub, 'v1.example');
-    assert.deepEqual(calls(), { sm: 1, gcs: 1 }, 'cold: the document and one version');
+    // A GCS version is two calls: its metadata (size, encoding), then its content.
+    assert.deepEqual(calls(), { sm: 1, gcs: 2 }, 'cold: the document and one version');
 
     const cli = async (args: Parameters<typeof runRollout>[0]) => {
       const [sm, gcs] = [{ ...stores.sm.calls }, { ...stores.gcs.calls }];
@@ -344,12 +349,12 @@ describe('rollouts: one document, each cluster its bundle version', () => {
     // The command: one read of the document, each version it serves read and compiled, one checked write.
     assert.deepEqual(await cli({ command: 'start', to: doc, version: v2, waves: [['c1']] }), {
       sm: 3,
-      gcs: 2,
+      gcs: 4,
     });
     await afterOneTtl(fn, 'c1', 'v2.example');
-    assert.deepEqual(calls(), { sm: 2, gcs: 2 }, 'one document refresh, one new version');
+    assert.deepEqual(calls(), { sm: 2, gcs: 4 }, 'one document refresh, one new version');
     // status: the document, and each version once (v2 is both the rolled-out and a served version).
-    assert.deepEqual(await cli({ command: 'status', to: doc }), { sm: 1, gcs: 2 });
+    assert.deepEqual(await cli({ command: 'status', to: doc }), { sm: 1, gcs: 4 });
     await cli({ command: 'next', to: doc });
     await afterOneTtl(fn, 'c2', 'v2.example');
     await cli({ command: 'undo', to: doc });
@@ -357,7 +362,7 @@ describe('rollouts: one document, each cluster its bundle version', () => {
     assert.equal((await fn.inject('c1')).hub, 'v1.example');
     assert.deepEqual(
       calls(),
-      { sm: 4, gcs: 2 },
+      { sm: 4, gcs: 4 },
       'start, next and undo: one document read per TTL, no version read twice',
     );
   });

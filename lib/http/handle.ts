@@ -4,7 +4,7 @@ import {
   type ReviewSettings,
   unreadableReview,
 } from '../admission/handle-review.ts';
-import { parseCost } from '../admission/parse-cost.ts';
+import { parseCost, WORST_RATIO } from '../admission/parse-cost.ts';
 import { reviewText } from '../admission/review.ts';
 import { bearerToken } from '../auth/bearer.ts';
 import { takePathKey } from '../auth/path-key.ts';
@@ -195,9 +195,10 @@ export function createHandler(options: HandlerOptions): WebhookHandler {
       if (size > MAX_BODY_BYTES)
         return refuse(413, `request body is ${size} bytes; the limit is ${MAX_BODY_BYTES}`);
       if (size === 0) return refuse(400, 'no body found');
-      // Before JSON.parse: a body's memory is what it parses into. A platform that parsed it already
-      // (functions-framework) was let through by nodeFront, which checked the same.
-      const cost = read.cost ?? (read.parsed === undefined ? parseCost(body) : 0);
+      // Before JSON.parse: a body's memory is what it parses into. The bound needs no reading; a body
+      // whose bound is over the limit is scanned (nodeFront has done it for the bodies it read).
+      const cost =
+        read.cost ?? (WORST_RATIO * size <= MAX_PARSE_BYTES ? WORST_RATIO * size : parseCost(body));
       if (cost > MAX_PARSE_BYTES) {
         return refuse(
           413,

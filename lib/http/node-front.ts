@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { parseCost } from '../admission/parse-cost.ts';
+import { parseCost, WORST_RATIO } from '../admission/parse-cost.ts';
 import { BodyBudget, BUSY_RETRY_AFTER_SECONDS } from './body-budget.ts';
 import { decodePath } from './decode-path.ts';
 import {
@@ -107,10 +107,10 @@ export function nodeFront(
         if (
           'bytes' in read &&
           options.pass &&
-          (read.cost ?? 0) <= MAX_PARSE_BYTES &&
+          (read.cost as number) <= MAX_PARSE_BYTES &&
           decodes((req.url ?? '/').split('?')[0] as string)
         ) {
-          const admitted: Admitted = { review, bytes: read.bytes as Buffer, cost: read.cost ?? 0 };
+          const admitted: Admitted = { review, bytes: read.bytes as Buffer, cost: read.cost as number };
           Object.assign(req, { rawBody: read.bytes, [ADMITTED]: admitted });
           options.pass(req, res);
           return;
@@ -185,12 +185,18 @@ function readBody(
     req.on('end', () => {
       if (done) return;
       const bytes = Buffer.concat(chunks, size);
-      // What it will parse into is held from now on, in place of its bytes: a body over the parse limit
-      // goes on to be refused for it, unparsed, and holds nothing more.
-      const cost = parseCost(bytes);
-      if (cost <= MAX_PARSE_BYTES && cost > held) {
-        if (!budget.take(cluster, cost - held)) return giveUp(busy);
-        held = cost;
+      // What it will parse into is held from now on, in place of its bytes. The bound needs no reading;
+      // the body is scanned for its exact cost only when the bound is over the limit or the budget. A
+      // body over the parse limit goes on to be refused for it, unparsed, and holds nothing more.
+      const hold = (cost: number) => {
+        if (cost > held && !budget.take(cluster, cost - held)) return false;
+        held = Math.max(held, cost);
+        return true;
+      };
+      let cost = WORST_RATIO * size;
+      if (cost > MAX_PARSE_BYTES || !hold(cost)) {
+        cost = parseCost(bytes);
+        if (cost <= MAX_PARSE_BYTES && !hold(cost)) return giveUp(busy);
       }
       done = true;
       resolve({ bytes, cost });

@@ -1,4 +1,5 @@
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { ByteLru } from '../cache/byte-lru.ts';
 import { parseSourceUri, type SourceRef } from '../config/source-uri.ts';
 import { errorMessage, InjectionError } from '../errors.ts';
@@ -123,9 +124,11 @@ function localVersionProblem(ref: SourceRef, source: string): string | undefined
   }
   if (doc?.scheme !== 'file')
     return 'a local file; a rollout document in a store names versions in a store (s3://, gs://, secretsmanager://)';
-  const folder = dirname(resolve(doc.path));
-  const inside = relative(folder, resolve(ref.path));
-  if (inside === '' || inside.startsWith('..') || isAbsolute(inside))
+  // Compared as the files really are where they exist: a link inside the folder may point out of it.
+  const real = (path: string) => (existsSync(path) ? realpathSync(path) : resolve(path));
+  const folder = dirname(real(doc.path));
+  const inside = relative(folder, real(ref.path));
+  if (inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside))
     return `${ref.path} is outside the rollout document's folder ${folder}; a local version must be in it`;
   return undefined;
 }

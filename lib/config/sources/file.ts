@@ -8,12 +8,13 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readBundleDirectory } from '../read-directory.ts';
 import {
   type BundleStore,
   checkSourceSize,
+  MAX_SOURCE_BYTES,
   type SourceSnapshot,
   textSnapshot,
   WriteConflict,
@@ -44,10 +45,10 @@ export const fileStore: BundleStore<FileRef> & { readNow(ref: FileRef): SourceSn
       const snapshot = fileStore.readNow(ref);
       return snapshot.version === known ? 'unchanged' : snapshot;
     }
-    // Asynchronous, and the size checked first: a rollout may name a local version, read while
+    // Asynchronous, and never more than the limit read: a rollout may name a local version, read while
     // requests are served.
     checkSourceSize(ref.uri, info.size);
-    const text = await readFile(ref.path, 'utf8');
+    const text = await readCapped(ref);
     const version = textHash(text);
     return version === known ? 'unchanged' : textSnapshot(version, text, ref.path);
   },
@@ -82,6 +83,27 @@ export const fileStore: BundleStore<FileRef> & { readNow(ref: FileRef): SourceSn
     }
   },
 };
+
+/** A file's text, read a block at a time and refused once past the limit (a size `stat` may not know). */
+async function readCapped(ref: FileRef): Promise<string> {
+  const handle = await open(ref.path, 'r');
+  try {
+    const blocks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const { bytesRead, buffer } = await handle.read(Buffer.alloc(BLOCK_BYTES), 0, BLOCK_BYTES, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > MAX_SOURCE_BYTES) checkSourceSize(ref.uri, total);
+      blocks.push(buffer.subarray(0, bytesRead));
+    }
+    return Buffer.concat(blocks, total).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+const BLOCK_BYTES = 64 * 1024;
 
 function textHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);

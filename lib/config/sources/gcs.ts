@@ -1,23 +1,15 @@
 import type { Storage } from '@google-cloud/storage';
-import {
-  type BundleStore,
-  checkSourceSize,
-  MAX_SOURCE_BYTES,
-  textSnapshot,
-  WriteConflict,
-} from '../source.ts';
+import { type BundleStore, checkSourceSize, textSnapshot, WriteConflict } from '../source.ts';
 import { formatSourceUri, type SourceRef } from '../source-uri.ts';
 import type { StoreSettings } from '../stores.ts';
-
-/** At most one byte over the limit is downloaded, so an object that grew past it is refused, not read. */
-const CAPPED = { start: 0, end: MAX_SOURCE_BYTES };
 
 type ObjectRef = Extract<SourceRef, { scheme: 'gs' }>;
 
 /**
  * Google Cloud Storage (or an emulator at STORAGE_EMULATOR_HOST): a bundle is one object, its version
- * the generation. A refresh reads the metadata first and downloads only a new generation; a ref pinned
- * to a generation (`#<generation>`, what publish prints) is one download and never changes. Writes
+ * the generation. A read takes the metadata first (the generation, the size, the encoding) and downloads
+ * only a new generation; a ref pinned to a generation (`#<generation>`, what publish prints) is read
+ * once and never changes. Writes
  * carry ifGenerationMatch: 0 for a published version (never replaced), the generation read for a
  * rollout document.
  */
@@ -37,21 +29,23 @@ export function createGcsStore(settings: StoreSettings): BundleStore<ObjectRef> 
 
   return {
     async read(ref, known) {
-      if (ref.generation !== undefined) {
-        if (ref.generation === known) return 'unchanged';
-        const bucket = (await connect()).bucket(ref.bucket);
-        const [data] = await bucket.file(ref.object, { generation: ref.generation }).download(CAPPED);
-        checkSourceSize(ref.uri, data.length);
-        return textSnapshot(ref.generation, data.toString('utf8'), ref.uri);
-      }
+      if (ref.generation !== undefined && ref.generation === known) return 'unchanged';
       const bucket = (await connect()).bucket(ref.bucket);
-      const [metadata] = await bucket.file(ref.object).getMetadata();
-      const generation = String(metadata.generation ?? '');
+      const [metadata] = await bucket.file(ref.object, { generation: ref.generation }).getMetadata();
+      const generation = ref.generation ?? String(metadata.generation ?? '');
       if (!generation) throw new Error('the object metadata has no generation');
       if (generation === known) return 'unchanged';
-      // Pinned to the generation just read, so the text always matches the version it is cached under.
+      // The size the metadata gives is what a download of this generation returns, unless the object
+      // is stored compressed, which the client would inflate to any size: refused (publish never
+      // compresses).
+      const encoding = String(metadata.contentEncoding ?? '');
+      if (encoding !== '' && encoding !== 'identity')
+        throw new Error(
+          `${ref.uri} is stored with Content-Encoding ${encoding}; a bundle is stored uncompressed`,
+        );
       checkSourceSize(ref.uri, Number(metadata.size ?? 0));
-      const [data] = await bucket.file(ref.object, { generation }).download(CAPPED);
+      // Pinned to the generation just read, so the text always matches the version it is cached under.
+      const [data] = await bucket.file(ref.object, { generation }).download({ decompress: false });
       checkSourceSize(ref.uri, data.length);
       return textSnapshot(generation, data.toString('utf8'), ref.uri);
     },

@@ -41,9 +41,12 @@ export function createS3Store(settings: StoreSettings): BundleStore<ObjectRef> {
           new sdk.GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, IfNoneMatch: known }),
         );
         if (!out.ETag || !out.Body) throw new Error('GetObject returned no ETag or no body');
-        if ((out.ContentLength ?? 0) > MAX_SOURCE_BYTES) {
+        // Checked before the body is read; an answer without a length is not read at all.
+        if (out.ContentLength === undefined || out.ContentLength > MAX_SOURCE_BYTES) {
           (out.Body as { destroy?: () => void }).destroy?.();
-          checkSourceSize(ref.uri, out.ContentLength ?? 0);
+          if (out.ContentLength === undefined)
+            throw new Error(`${ref.uri}: the store sent no Content-Length, so its size is unknown`);
+          checkSourceSize(ref.uri, out.ContentLength);
         }
         return textSnapshot(out.ETag, await out.Body.transformToString('utf8'), ref.uri);
       } catch (err) {
