@@ -5,7 +5,7 @@ import { MAX_PARSE_BYTES } from './handle.ts';
  * it has arrived, what it will parse into (parseCost, lib/admission/parse-cost.ts) until it is answered.
  * A 256 MiB instance idles at 60-80 MiB of RSS on Node 24; a parsed review and the work on it take up to
  * about twice its estimate again, so this keeps the worst case inside the instance. A typical review is
- * charged under 1 MiB, so many fit; the largest real pods (3 MiB, 2,000 containers) about 31 MiB.
+ * charged under 1 MiB, so many fit; the largest real pods (3 MiB, 2,000 containers) about 34 MiB.
  */
 export const INFLIGHT_BODY_BYTES = 64 * 1024 * 1024;
 

@@ -44,6 +44,9 @@ export function serveOn(server: Server, front: ReturnType<typeof nodeFront>): Se
   return server;
 }
 
+/** Bodies up to this size hold their parse bound (at most 2.6 MiB) without being scanned. */
+const UNSCANNED_BYTES = 64 * 1024;
+
 /** The webhook's decision, kept on a request that functions-framework goes on to route. */
 const ADMITTED = Symbol('outrigger.admitted');
 
@@ -185,16 +188,17 @@ function readBody(
     req.on('end', () => {
       if (done) return;
       const bytes = Buffer.concat(chunks, size);
-      // What it will parse into is held from now on, in place of its bytes. The bound needs no reading;
-      // the body is scanned for its exact cost only when the bound is over the limit or the budget. A
-      // body over the parse limit goes on to be refused for it, unparsed, and holds nothing more.
+      // What it will parse into is held from now on, in place of its bytes. A small body holds its bound,
+      // which needs no reading, unless the budget is short; a larger one is scanned for its cost, so one
+      // body never holds many times what it needs. A body over the parse limit goes on to be refused
+      // for it, unparsed, and holds nothing more.
       const hold = (cost: number) => {
         if (cost > held && !budget.take(cluster, cost - held)) return false;
         held = Math.max(held, cost);
         return true;
       };
       let cost = WORST_RATIO * size;
-      if (cost > MAX_PARSE_BYTES || !hold(cost)) {
+      if (size > UNSCANNED_BYTES || !hold(cost)) {
         cost = parseCost(bytes);
         if (cost <= MAX_PARSE_BYTES && !hold(cost)) return giveUp(busy);
       }
