@@ -366,24 +366,29 @@ function envFromBomb(bytes: number, uid: string): string {
   return JSON.stringify(review(pod, { uid })).replace('"@@ENVFROM@@"', `[${'{},'.repeat(count - 1)}{}]`);
 }
 
+/** Two reviews of `body` from c1 and two from c3 at once, c2's injection checked while they are in flight. */
+function fromTwoClusters(server: AttackedServer, body: string) {
+  return peakRss(server, async () => {
+    const attacks = [C1, C1, C3, C3].map((who) =>
+      httpRequest(`${server.url}${server.injectPath(who)}`, {
+        method: 'POST',
+        headers: JSON_CT,
+        body,
+        timeoutMs: 30_000,
+      }),
+    );
+    await server.assertStillServes({ reviewMs: 10_000 });
+    return Promise.all(attacks);
+  });
+}
+
 describe('6. memory follows what a body parses into, not its bytes (before: 6 MiB of empty objects took RSS 60 → 281 MiB, four from two clusters aborted the process)', () => {
   it('four 6 MiB reviews of empty envFrom entries from two clusters: 413 naming the estimate, unparsed; c2 injected during and after', async (t: TestContext) => {
     await withServers(['server', 'gcp'], async (servers) => {
       for (const server of servers) {
         const base = await warm(server);
         const bomb = envFromBomb(LIMIT - 1024, 'bomb');
-        const { peak, result } = await peakRss(server, async () => {
-          const attacks = [C1, C1, C3, C3].map((who) =>
-            httpRequest(`${server.url}${server.injectPath(who)}`, {
-              method: 'POST',
-              headers: JSON_CT,
-              body: bomb,
-              timeoutMs: 30_000,
-            }),
-          );
-          await server.assertStillServes({ reviewMs: 10_000 });
-          return Promise.all(attacks);
-        });
+        const { peak, result } = await fromTwoClusters(server, bomb);
         t.diagnostic(
           `${server.entry}: 4 × ${bomb.length} B of envFrom: [{},...]; answers ${JSON.stringify(countOf(result.map((r) => r.status)))}; ` +
             `${result[0]?.text.trim()}; RSS ${mib(base)} → peak ${mib(peak)}`,
@@ -406,20 +411,10 @@ describe('6. memory follows what a body parses into, not its bytes (before: 6 Mi
     await withServers(['server', 'gcp'], async (servers) => {
       for (const server of servers) {
         const base = await warm(server);
-        // About 39 MiB by the estimate (86 per empty object and its comma): 30 MiB of heap once parsed.
+        // Just under 40 MiB by the estimate (80 per empty object and its comma, 3 per byte): 30 MiB of
+        // heap once parsed.
         const heavy = envFromBomb(1_400_000, 'heavy');
-        const { peak, result } = await peakRss(server, async () => {
-          const attacks = [C1, C1, C3, C3].map((who) =>
-            httpRequest(`${server.url}${server.injectPath(who)}`, {
-              method: 'POST',
-              headers: JSON_CT,
-              body: heavy,
-              timeoutMs: 30_000,
-            }),
-          );
-          await server.assertStillServes({ reviewMs: 10_000 });
-          return Promise.all(attacks);
-        });
+        const { peak, result } = await fromTwoClusters(server, heavy);
         const statuses = result.map((r) => r.status);
         t.diagnostic(
           `${server.entry}: 4 × ${heavy.length} B; answers ${JSON.stringify(countOf(statuses))}; RSS ${mib(base)} → peak ${mib(peak)}`,
