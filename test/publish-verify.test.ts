@@ -219,7 +219,8 @@ spec:
       stores.env,
     );
     assert.match(viaGcs.report, /^Deployment shop\/web .*: unchanged$/m);
-    assert.deepEqual(stores.gcs.calls, { media: 1 });
+    // The pinned version read once: its metadata (size, encoding), then its content.
+    assert.deepEqual(stores.gcs.calls, { metadata: 1, media: 1 });
   });
 });
 
