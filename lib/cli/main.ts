@@ -15,6 +15,7 @@ import { revisionKey } from '../policy/revision.ts';
 import { isObject } from '../json.ts';
 import { buildWebhookConfigs } from '../webhook-config/build.ts';
 import { webhookConfigOptionsFromArgs } from '../webhook-config/flags.ts';
+import { versionText } from './version.ts';
 
 const USAGE = `usage: outrigger <command> [flags]
 
@@ -37,6 +38,7 @@ commands:
   auth-hash --cluster ID   read a cluster's secret on standard input, print its hash for OUTRIGGER_AUTH_KEYS
   import -f CM.yaml -o DIR  a running Istio's istio-sidecar-injector ConfigMap (kubectl get -o yaml) as a bundle DIR
       [--mesh ISTIO-CM.yaml] [--profile istio-1.30] [--allow-custom]
+  version                  print the version and the Istio release profiles it carries
 `;
 
 const CONFIG_OPTIONS = {
@@ -209,6 +211,10 @@ export async function runCli(argv: string[]): Promise<number> {
       );
       return 0;
     }
+    case 'version':
+    case '--version':
+      process.stdout.write(versionText());
+      return 0;
     case undefined:
     case 'help':
     case '--help':
