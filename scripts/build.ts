@@ -38,7 +38,7 @@ const httpByRequire: Plugin = {
 const common: BuildOptions = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   format: 'esm',
   minify: true,
   sourcemap: false,
