@@ -88,7 +88,8 @@ describe('Lambda zip (serverless package), unpacked alone, one warm instance per
     assert.equal(pkg.fn.Environment.Variables.OUTRIGGER_AUTH, 'on');
   });
 
-  for (const name of STORE_NAMES) {
+  // The zip carries the AWS stores' clients only (serverless.yml leaves Cloud Storage's out).
+  for (const name of STORE_NAMES.filter((n) => n !== 'gcs')) {
     it(`${name}: the store's image, a new bundle within a few TTLs, the last good one while the store fails (every event shape)`, async (t) => {
       const store = cases[name];
       const images: [string, string] = [
@@ -106,6 +107,28 @@ describe('Lambda zip (serverless package), unpacked alone, one warm instance per
       }
     });
   }
+});
+
+describe('Lambda zip without the Cloud Storage client', () => {
+  it('a gs:// config is refused with the reason, not "Cannot find module"', async () => {
+    assert.ok(!pkg.files.some((f) => /^dist\/chunks\/gcs-/.test(f)), pkg.files.join(', '));
+    const store = cases.gcs;
+    await store.publish('example.com/proxy:lambda-gcs');
+    const instance = startLambda('Lambda (gcs)', pkg.app, pkg.fn.Handler, functionEnv(store.uri));
+    try {
+      const answer = await lambdaInjector(instance, ['Function URL']).post(
+        `/inject/cluster/${CLUSTER}/key/${SECRET}`,
+        JSON.stringify(review(deploymentPod())),
+      );
+      assert.equal(answer.status, 200, answer.body);
+      assert.match(
+        JSON.parse(answer.body).response.status.message,
+        /gs:\/\/ sources are not in this package \(the Lambda zip carries the AWS stores only\)/,
+      );
+    } finally {
+      await instance.stop();
+    }
+  });
 });
 
 describe('Lambda zip: each event shape on its own (secretsmanager)', () => {

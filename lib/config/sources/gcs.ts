@@ -16,7 +16,7 @@ type ObjectRef = Extract<SourceRef, { scheme: 'gs' }>;
 export function createGcsStore(settings: StoreSettings): BundleStore<ObjectRef> {
   let storage: Promise<Storage> | undefined;
   const connect = () =>
-    (storage ??= import('./sdk/gcs.ts').then(
+    (storage ??= import('./sdk/gcs.ts').catch(notPackaged).then(
       ({ Storage }) =>
         new Storage({
           apiEndpoint: settings.gcsEndpoint,
@@ -91,4 +91,13 @@ export function createGcsStore(settings: StoreSettings): BundleStore<ObjectRef> 
 function statusOf(err: unknown): number | undefined {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'number' ? code : undefined;
+}
+
+/** The Lambda zip leaves the Cloud Storage client out (serverless.yml): say so, not "Cannot find module". */
+function notPackaged(err: unknown): never {
+  if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND')
+    throw new Error(
+      'gs:// sources are not in this package (the Lambda zip carries the AWS stores only); keep the config in S3 or Secrets Manager',
+    );
+  throw err;
 }
