@@ -1,6 +1,7 @@
-// The Cloud Functions source folder as infra/gcp/deploy.sh uploads it (infra/gcp/package-source.sh), with
-// the dependencies Cloud Build installs from its package.json, served by that folder's own
-// functions-framework: in an empty folder with no node_modules above it, config from loopback stores.
+// The source folders infra/gcp/deploy.sh uploads (infra/gcp/package-source.sh), each with what Cloud
+// Build installs from its package.json and started as the buildpack starts it, in an empty folder with
+// no node_modules above it, config from loopback stores: Cloud Run's server.js (the default target) and
+// the Cloud Function's gcp.js on that folder's own functions-framework.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,15 +32,27 @@ let stores: TestStores;
 let cases: Record<StoreCase['name'], StoreCase>;
 let source: string;
 let uploaded: string[];
+let runSource: string;
+let runUploaded: string[];
 
 before(async () => {
   await ensureBuilt();
   stores = await startStores();
   cases = storeCases(stores, 'gcf');
   source = isolatedDir('gcf');
-  await runToEnd('package-source.sh', ROOT, ['infra/gcp/package-source.sh', source], toolEnv(), {
+  await runToEnd('package-source.sh', ROOT, ['infra/gcp/package-source.sh', source, 'function'], toolEnv(), {
     command: 'bash',
   });
+  runSource = isolatedDir('cloud-run');
+  await runToEnd('package-source.sh', ROOT, ['infra/gcp/package-source.sh', runSource], toolEnv(), {
+    command: 'bash',
+  });
+  runUploaded = readdirSync(runSource).sort();
+  await runToEnd('npm install', runSource, ['install', '--no-audit', '--no-fund'], toolEnv(), {
+    command: 'npm',
+    timeoutMs: 90_000,
+  });
+  assertNoNodeModulesAbove(runSource);
   uploaded = readdirSync(source).sort();
   // Cloud Build: `npm install` from the uploaded package.json (there is no lockfile to `npm ci` from).
   await runToEnd('npm install', source, ['install', '--no-audit', '--no-fund'], toolEnv(), {
@@ -51,6 +64,40 @@ before(async () => {
 after(async () => {
   await stores?.close();
   removeDir(source);
+  removeDir(runSource);
+});
+
+describe('Cloud Run folder (package-source.sh, the default target): server.js with no dependencies', () => {
+  it('uploads server.js, its chunks and a package.json whose start script runs it, with nothing to install', () => {
+    assert.deepEqual(runUploaded, ['chunks', 'package.json', 'server.js']);
+    const pkg = JSON.parse(readFileSync(join(runSource, 'package.json'), 'utf8'));
+    assert.equal(pkg.scripts.start, 'node server.js');
+    assert.equal(pkg.type, 'module');
+    assert.equal(pkg.dependencies, undefined);
+    assert.ok(!readdirSync(runSource).includes('node_modules'), 'npm install added no package');
+  });
+
+  for (const name of STORE_NAMES) {
+    it(`${name}: the store's image, a new bundle within a few TTLs, the last good one while the store fails`, async (t) => {
+      const store = cases[name];
+      const images: [string, string] = [`example.com/proxy:run-${name}-1`, `example.com/proxy:run-${name}-2`];
+      await store.publish(images[0]);
+      // What the start script runs, as Cloud Run's buildpack starts it (PORT set by the platform).
+      const server = await startHttpArtifact(
+        `Cloud Run server.js (${name})`,
+        runSource,
+        ['server.js'],
+        artifactEnv({ ...storeEnv(stores), OUTRIGGER_CONFIG: store.uri, K_SERVICE: 'outrigger' }),
+      );
+      try {
+        t.diagnostic(
+          summary('Cloud Run', await storeScenario(httpInjector('server.js', server), store, images)),
+        );
+      } finally {
+        await server.stop();
+      }
+    });
+  }
 });
 
 describe('Cloud Functions folder (package-source.sh + npm install), its own functions-framework', () => {

@@ -123,11 +123,11 @@ describe('GCP start-up and source bundle', () => {
 });
 
 describe('infra/gcp/deploy.sh', () => {
-  it('deploys a 2nd-gen HTTP function from the bundle, with read access to the config alone', () => {
+  /** Runs deploy.sh with gcloud and npm replaced by stand-ins that record their arguments; the log. */
+  function deployLog(env: Record<string, string>): string {
     const bin = mkdtempSync(join(tmpdir(), 'outrigger-gcloud-'));
     try {
       const calls = join(bin, 'calls');
-      // Stand-ins that record their arguments; the real npm build already ran (ensureBuilt).
       writeFileSync(
         join(bin, 'gcloud'),
         `#!/usr/bin/env bash
@@ -146,40 +146,73 @@ prev=""; for a in "$@"; do [[ $prev == --source ]] && ls "$a" >> ${calls}; [[ $p
           PATH: `${bin}:${process.env.PATH}`,
           PROJECT: 'acme',
           AUTH_KEYS_SECRET: 'outrigger-auth-keys',
-          CONFIG: 'gs://acme-config/outrigger/bundle.yaml',
+          ...env,
         },
       });
       assert.equal(r.status, 0, r.stderr);
-      const log = readFileSync(calls, 'utf8');
-      const deploy = log.split('\n').find((l) => l.startsWith('gcloud functions deploy')) ?? '';
-      for (const flag of [
-        'outrigger --gen2',
-        '--runtime nodejs24',
-        '--entry-point inject',
-        '--trigger-http',
-        '--allow-unauthenticated',
-        '--memory 256Mi',
-        '--timeout 10s',
-        '--service-account outrigger-injector@acme.iam.gserviceaccount.com',
-        '--set-secrets OUTRIGGER_AUTH_KEYS=outrigger-auth-keys:latest',
-      ]) {
-        assert.ok(deploy.includes(flag), `${flag} missing from: ${deploy}`);
-      }
-      assert.match(log, /^gcloud iam service-accounts create outrigger-injector --project acme /m);
-      for (const [name, value] of Object.entries(DEPLOYED_RUNTIME_ENV)) {
-        assert.ok(log.split('\n').includes(`${name}: '${value}'`), `env.yaml: ${name}`);
-      }
-      assert.match(log, /^gcp\.js\npackage\.json$/m);
-      assert.match(
-        log,
-        /gcloud secrets add-iam-policy-binding outrigger-auth-keys --project acme --member serviceAccount:outrigger-injector@acme\.iam\.gserviceaccount\.com --role roles\/secretmanager\.secretAccessor/,
-      );
-      assert.match(
-        log,
-        /gcloud storage buckets add-iam-policy-binding gs:\/\/acme-config .*--role roles\/storage\.objectViewer --condition \^;\^expression=resource\.name == 'projects\/_\/buckets\/acme-config\/objects\/outrigger\/bundle\.yaml' \|\| resource\.name\.startsWith\('projects\/_\/buckets\/acme-config\/objects\/outrigger\/bundle\.'\);/,
-      );
+      return readFileSync(calls, 'utf8');
     } finally {
       rmSync(bin, { recursive: true, force: true });
     }
+  }
+
+  it('by default deploys dist/server.js as a Cloud Run service, with the same identity and settings', () => {
+    const log = deployLog({ CONFIG: 'gs://acme-config/outrigger/bundle.yaml' });
+    const deploy = log.split('\n').find((l) => l.startsWith('gcloud run deploy')) ?? '';
+    for (const flag of [
+      'run deploy outrigger',
+      '--allow-unauthenticated',
+      '--memory 256Mi',
+      '--cpu 1',
+      '--concurrency 80',
+      '--timeout 15s',
+      '--service-account outrigger-injector@acme.iam.gserviceaccount.com',
+      '--set-secrets OUTRIGGER_AUTH_KEYS=outrigger-auth-keys:latest',
+    ]) {
+      assert.ok(deploy.includes(flag), `${flag} missing from: ${deploy}`);
+    }
+    assert.ok(!log.includes('gcloud functions deploy'), log);
+    assert.match(log, /^chunks\npackage\.json\nserver\.js$/m);
+  });
+
+  it('refuses a TARGET other than run or function', () => {
+    const r = spawnSync('bash', ['infra/gcp/deploy.sh'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, PROJECT: 'acme', AUTH: 'off', TARGET: 'vm' },
+    });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /TARGET must be run or function, not "vm"/);
+  });
+
+  it('TARGET=function deploys a 2nd-gen HTTP function from the bundle, with read access to the config alone', () => {
+    const log = deployLog({ CONFIG: 'gs://acme-config/outrigger/bundle.yaml', TARGET: 'function' });
+    const deploy = log.split('\n').find((l) => l.startsWith('gcloud functions deploy')) ?? '';
+    for (const flag of [
+      'outrigger --gen2',
+      '--runtime nodejs24',
+      '--entry-point inject',
+      '--trigger-http',
+      '--allow-unauthenticated',
+      '--memory 256Mi',
+      '--timeout 10s',
+      '--service-account outrigger-injector@acme.iam.gserviceaccount.com',
+      '--set-secrets OUTRIGGER_AUTH_KEYS=outrigger-auth-keys:latest',
+    ]) {
+      assert.ok(deploy.includes(flag), `${flag} missing from: ${deploy}`);
+    }
+    assert.match(log, /^gcloud iam service-accounts create outrigger-injector --project acme /m);
+    for (const [name, value] of Object.entries(DEPLOYED_RUNTIME_ENV)) {
+      assert.ok(log.split('\n').includes(`${name}: '${value}'`), `env.yaml: ${name}`);
+    }
+    assert.match(log, /^gcp\.js\npackage\.json$/m);
+    assert.match(
+      log,
+      /gcloud secrets add-iam-policy-binding outrigger-auth-keys --project acme --member serviceAccount:outrigger-injector@acme\.iam\.gserviceaccount\.com --role roles\/secretmanager\.secretAccessor/,
+    );
+    assert.match(
+      log,
+      /gcloud storage buckets add-iam-policy-binding gs:\/\/acme-config .*--role roles\/storage\.objectViewer --condition \^;\^expression=resource\.name == 'projects\/_\/buckets\/acme-config\/objects\/outrigger\/bundle\.yaml' \|\| resource\.name\.startsWith\('projects\/_\/buckets\/acme-config\/objects\/outrigger\/bundle\.'\);/,
+    );
   });
 });

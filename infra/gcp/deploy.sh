@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Deploys Outrigger as a 2nd-gen Cloud Function (a Cloud Run service underneath), with a runtime service
-# account that can read the config and the caller-auth hashes and nothing else.
+# Deploys Outrigger on Google Cloud with a runtime service account that can read the config and the
+# caller-auth hashes and nothing else: by default as a Cloud Run service running dist/server.js on plain
+# node:http, the entry point that is safe to expose; TARGET=function deploys dist/gcp.js as a 2nd-gen
+# Cloud Function on functions-framework instead (the same settings).
 #
 #   PROJECT=my-project REGION=europe-west1 AUTH_KEYS_SECRET=outrigger-auth-keys \
 #   CONFIG=gs://my-bucket/outrigger/bundle.yaml infra/gcp/deploy.sh
 #
 # PROJECT           required
+# TARGET            run (default) or function
 # REGION            default europe-west1
 # NAME              function name, default outrigger
 # AUTH_KEYS_SECRET  Secret Manager secret holding OUTRIGGER_AUTH_KEYS ({"<cluster>":"sha256:<hex>"}); required
@@ -25,6 +28,11 @@ set -euo pipefail
 REGION=${REGION:-europe-west1}
 NAME=${NAME:-outrigger}
 AUTH=${AUTH:-on}
+TARGET=${TARGET:-run}
+if [[ $TARGET != run && $TARGET != function ]]; then
+  echo "TARGET must be run or function, not \"$TARGET\"" >&2
+  exit 2
+fi
 SA_NAME="${NAME}-injector"
 SA="${SA_NAME}@${PROJECT}.iam.gserviceaccount.com"
 if [[ $AUTH != off && -z ${AUTH_KEYS_SECRET:-} ]]; then
@@ -35,11 +43,11 @@ fi
 cd "$(dirname "$0")/../.."
 npm run build
 
-# The uploaded source: the bundle and a package.json naming only the framework, which the Cloud Build
-# buildpack installs. Everything else is inside dist/gcp.js and the chunks it loads.
+# The uploaded source (infra/gcp/package-source.sh): the entry point, its chunks and a package.json, which
+# the Cloud Build buildpack installs and starts. Everything else is inside the bundle.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-infra/gcp/package-source.sh "$work/source"
+infra/gcp/package-source.sh "$work/source" "$TARGET"
 
 # Runtime identity: its own service account, granted read access to exactly what it needs.
 if ! gcloud iam service-accounts describe "$SA" --project "$PROJECT" >/dev/null 2>&1; then
@@ -89,19 +97,24 @@ ENV
 secret_flags=()
 if ((${#secrets[@]})); then secret_flags=(--set-secrets "$(IFS=,; echo "${secrets[*]}")"); fi
 
-# --allow-unauthenticated: API servers cannot present Google identity tokens; the function checks
+# --allow-unauthenticated: API servers cannot present Google identity tokens; the service checks
 # callers itself. One vCPU lets an instance take a burst of pod creations at once (concurrency needs
 # a whole CPU), so a rollout costs one cold start, not one per pod.
-gcloud functions deploy "$NAME" --gen2 \
-  --project "$PROJECT" --region "$REGION" \
-  --runtime nodejs24 --entry-point inject --trigger-http --allow-unauthenticated \
-  --source "$work/source" \
-  --service-account "$SA" \
-  --memory 256Mi --cpu 1 --concurrency 80 --timeout 10s \
-  --min-instances "${MIN_INSTANCES:-0}" --max-instances "${MAX_INSTANCES:-20}" \
-  --env-vars-file "$work/env.yaml" \
-  ${secret_flags[@]+"${secret_flags[@]}"}
-
-url=$(gcloud functions describe "$NAME" --gen2 --project "$PROJECT" --region "$REGION" --format 'value(serviceConfig.uri)')
+common=(
+  --project "$PROJECT" --region "$REGION" --source "$work/source" --allow-unauthenticated
+  --service-account "$SA" --memory 256Mi --cpu 1 --concurrency 80
+  --min-instances "${MIN_INSTANCES:-0}" --max-instances "${MAX_INSTANCES:-20}"
+  --env-vars-file "$work/env.yaml"
+)
+if [[ $TARGET == run ]]; then
+  # The buildpack runs the package's start script (node server.js) on the Node its engines name. A
+  # request that has not arrived whole in 15 s is cut by server.js itself.
+  gcloud run deploy "$NAME" "${common[@]}" --timeout 15s ${secret_flags[@]+"${secret_flags[@]}"}
+  url=$(gcloud run services describe "$NAME" --project "$PROJECT" --region "$REGION" --format 'value(status.url)')
+else
+  gcloud functions deploy "$NAME" --gen2 --runtime nodejs24 --entry-point inject --trigger-http \
+    "${common[@]}" --timeout 10s ${secret_flags[@]+"${secret_flags[@]}"}
+  url=$(gcloud functions describe "$NAME" --gen2 --project "$PROJECT" --region "$REGION" --format 'value(serviceConfig.uri)')
+fi
 echo "deployed: $url"
 echo "webhook:  node dist/cli.js webhook-config --url $url/inject/cluster/<id>/key/<secret>/net/<network>"
