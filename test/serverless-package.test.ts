@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { requestLogLine } from '../lib/observe/request-log.ts';
 import { ensureBuilt, ROOT } from './deploy/build.ts';
 import { zipEntries } from './deploy/zip-entries.ts';
 import { DEPLOYED_RUNTIME_ENV } from './support/deployed-env.ts';
@@ -13,6 +14,7 @@ type Statement = { Effect: string; Action: string | string[]; Resource: unknown 
 
 const OUT = mkdtempSync(join(tmpdir(), 'outrigger-sls-'));
 const AUTH_KEYS = '{"c1":"sha256:0000000000000000000000000000000000000000000000000000000000000000"}';
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:outrigger-alarms';
 let resources: Record<string, Resource>;
 let zipFiles: string[];
 
@@ -34,6 +36,7 @@ before(async () => {
       '--param=configKey=clusters/rollout.yaml',
       '--param=configVersionsPrefix=clusters/bundle.',
       '--param=configSecretName=acme/outrigger',
+      `--param=alarmTopicArn=${TOPIC}`,
     ],
     {
       cwd: ROOT,
@@ -97,6 +100,55 @@ describe('serverless package (serverless.yml → CloudFormation, offline)', () =
     );
     const [fn] = ofType('AWS::Lambda::Function');
     assert.equal(fn?.Properties.ReservedConcurrentExecutions, 100);
+  });
+
+  it('alarms to the SNS topic: failed reviews by cluster from the EMF metrics the function writes, errors, throttles, p99 duration', () => {
+    const alarms = Object.fromEntries(
+      Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm'),
+    ) as Record<string, Resource>;
+    assert.deepEqual(Object.keys(alarms).sort(), [
+      'DurationAlarm',
+      'FailedReviewsAlarm',
+      'FunctionErrorsAlarm',
+      'ThrottlesAlarm',
+    ]);
+    for (const alarm of Object.values(alarms)) {
+      assert.deepEqual(alarm.Properties.AlarmActions, {
+        'Fn::If': ['HasAlarmTopic', [TOPIC], { Ref: 'AWS::NoValue' }],
+      });
+    }
+    // The query reads the namespace, metric and dimension the request log line's EMF block declares.
+    const line = JSON.parse(
+      requestLogLine(
+        {
+          status: 200,
+          durationMs: 1,
+          cluster: 'c1',
+          review: { uid: 'u', namespace: 'ns', kind: 'Pod', result: 'failed', reason: 'x', templates: [] },
+        },
+        'emf',
+      ),
+    );
+    const [emf] = line._aws.CloudWatchMetrics;
+    assert.ok(emf.Dimensions.some((d: string[]) => d.length === 1 && d[0] === 'cluster'));
+    assert.ok(emf.Metrics.some((m: { Name: string }) => m.Name === 'failed'));
+    const [query] = alarms.FailedReviewsAlarm?.Properties.Metrics as { Expression: string }[];
+    assert.equal(
+      query?.Expression,
+      `SELECT SUM(failed) FROM SCHEMA(${emf.Namespace}, cluster) GROUP BY cluster ORDER BY SUM() DESC`,
+    );
+    for (const [name, metric] of [
+      ['FunctionErrorsAlarm', 'Errors'],
+      ['ThrottlesAlarm', 'Throttles'],
+      ['DurationAlarm', 'Duration'],
+    ]) {
+      const p = alarms[name as string]?.Properties as Record<string, unknown>;
+      assert.equal(p.Namespace, 'AWS/Lambda');
+      assert.equal(p.MetricName, metric);
+      assert.deepEqual(p.Dimensions, [{ Name: 'FunctionName', Value: { Ref: 'InjectLambdaFunction' } }]);
+    }
+    assert.equal(alarms.DurationAlarm?.Properties.ExtendedStatistic, 'p99');
+    assert.equal(alarms.DurationAlarm?.Properties.Threshold, 8000);
   });
 
   it('IAM: GetSecretValue on the one secret, GetObject on the one object and its bundle versions, nothing wider', () => {
