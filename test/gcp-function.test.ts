@@ -216,3 +216,49 @@ prev=""; for a in "$@"; do [[ $prev == --source ]] && ls "$a" >> ${calls}; [[ $p
     );
   });
 });
+
+describe('infra/gcp/log-metrics.sh', () => {
+  it('creates the log-based metrics and the four alert policies matching the AWS alarms, to the channel', () => {
+    const bin = mkdtempSync(join(tmpdir(), 'outrigger-gcloud-'));
+    try {
+      const calls = join(bin, 'calls');
+      writeFileSync(
+        join(bin, 'gcloud'),
+        `#!/usr/bin/env bash
+echo "gcloud $*" >> ${calls}
+prev=""; for a in "$@"; do [[ $prev == --policy-from-file ]] && { cat "$a"; echo; } >> ${calls}.policies; prev=$a; done
+# No metric or policy exists yet.
+[[ "$2 $3" == "metrics describe" ]] && exit 1 || exit 0
+`,
+        { mode: 0o755 },
+      );
+      const channel = 'projects/acme/notificationChannels/42';
+      const r = spawnSync('bash', ['infra/gcp/log-metrics.sh'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { PATH: `${bin}:${process.env.PATH}`, PROJECT: 'acme', NOTIFICATION_CHANNEL: channel },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const log = readFileSync(calls, 'utf8');
+      assert.match(log, /^gcloud logging metrics create outrigger_requests --project acme /m);
+      assert.match(log, /^gcloud logging metrics create outrigger_duration --project acme /m);
+      const policies = readFileSync(`${calls}.policies`, 'utf8')
+        .trim()
+        .split(/\n(?=\{)/)
+        .map((text) => JSON.parse(text));
+      assert.deepEqual(
+        policies.map((p) => p.displayName),
+        ['failed-reviews', 'server-errors', 'overload', 'p99-duration'].map(
+          (n) => `outrigger outrigger: ${n}`,
+        ),
+      );
+      for (const p of policies) assert.deepEqual(p.notificationChannels, [channel]);
+      const failed = policies[0].conditions[0].conditionThreshold;
+      assert.match(failed.filter, /outrigger_requests" AND metric\.label\.decision="failed"/);
+      assert.deepEqual(failed.aggregations[0].groupByFields, ['metric.label.cluster']);
+      assert.equal(policies[3].conditions[0].conditionThreshold.thresholdValue, 8000);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+});
