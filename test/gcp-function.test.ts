@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -123,38 +123,8 @@ describe('GCP start-up and source bundle', () => {
 });
 
 describe('infra/gcp/deploy.sh', () => {
-  /** Runs deploy.sh with gcloud and npm replaced by stand-ins that record their arguments; the log. */
-  function deployLog(env: Record<string, string>): string {
-    const bin = mkdtempSync(join(tmpdir(), 'outrigger-gcloud-'));
-    try {
-      const calls = join(bin, 'calls');
-      writeFileSync(
-        join(bin, 'gcloud'),
-        `#!/usr/bin/env bash
-echo "gcloud $*" >> ${calls}
-prev=""; for a in "$@"; do [[ $prev == --source ]] && ls "$a" >> ${calls}; [[ $prev == --env-vars-file ]] && cat "$a" >> ${calls}; prev=$a; done
-# The service account does not exist yet.
-[[ "$1 $2 $3" == "iam service-accounts describe" ]] && exit 1 || exit 0
-`,
-        { mode: 0o755 },
-      );
-      writeFileSync(join(bin, 'npm'), '#!/usr/bin/env bash\nexit 0\n', { mode: 0o755 });
-      const r = spawnSync('bash', ['infra/gcp/deploy.sh'], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        env: {
-          PATH: `${bin}:${process.env.PATH}`,
-          PROJECT: 'acme',
-          AUTH_KEYS_SECRET: 'outrigger-auth-keys',
-          ...env,
-        },
-      });
-      assert.equal(r.status, 0, r.stderr);
-      return readFileSync(calls, 'utf8');
-    } finally {
-      rmSync(bin, { recursive: true, force: true });
-    }
-  }
+  const deployLog = (env: Record<string, string>) =>
+    withRecordingGcloud('infra/gcp/deploy.sh', { AUTH_KEYS_SECRET: 'outrigger-auth-keys', ...env }).log;
 
   it('by default deploys dist/server.js as a Cloud Run service, with the same identity and settings', () => {
     const log = deployLog({ CONFIG: 'gs://acme-config/outrigger/bundle.yaml' });
@@ -219,46 +189,63 @@ prev=""; for a in "$@"; do [[ $prev == --source ]] && ls "$a" >> ${calls}; [[ $p
 
 describe('infra/gcp/log-metrics.sh', () => {
   it('creates the log-based metrics and the four alert policies matching the AWS alarms, to the channel', () => {
-    const bin = mkdtempSync(join(tmpdir(), 'outrigger-gcloud-'));
-    try {
-      const calls = join(bin, 'calls');
-      writeFileSync(
-        join(bin, 'gcloud'),
-        `#!/usr/bin/env bash
-echo "gcloud $*" >> ${calls}
-prev=""; for a in "$@"; do [[ $prev == --policy-from-file ]] && { cat "$a"; echo; } >> ${calls}.policies; prev=$a; done
-# No metric or policy exists yet.
-[[ "$2 $3" == "metrics describe" ]] && exit 1 || exit 0
-`,
-        { mode: 0o755 },
-      );
-      const channel = 'projects/acme/notificationChannels/42';
-      const r = spawnSync('bash', ['infra/gcp/log-metrics.sh'], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        env: { PATH: `${bin}:${process.env.PATH}`, PROJECT: 'acme', NOTIFICATION_CHANNEL: channel },
-      });
-      assert.equal(r.status, 0, r.stderr);
-      const log = readFileSync(calls, 'utf8');
-      assert.match(log, /^gcloud logging metrics create outrigger_requests --project acme /m);
-      assert.match(log, /^gcloud logging metrics create outrigger_duration --project acme /m);
-      const policies = readFileSync(`${calls}.policies`, 'utf8')
-        .trim()
-        .split(/\n(?=\{)/)
-        .map((text) => JSON.parse(text));
-      assert.deepEqual(
-        policies.map((p) => p.displayName),
-        ['failed-reviews', 'server-errors', 'overload', 'p99-duration'].map(
-          (n) => `outrigger outrigger: ${n}`,
-        ),
-      );
-      for (const p of policies) assert.deepEqual(p.notificationChannels, [channel]);
-      const failed = policies[0].conditions[0].conditionThreshold;
-      assert.match(failed.filter, /outrigger_requests" AND metric\.label\.decision="failed"/);
-      assert.deepEqual(failed.aggregations[0].groupByFields, ['metric.label.cluster']);
-      assert.equal(policies[3].conditions[0].conditionThreshold.thresholdValue, 8000);
-    } finally {
-      rmSync(bin, { recursive: true, force: true });
-    }
+    const channel = 'projects/acme/notificationChannels/42';
+    const { log, files } = withRecordingGcloud('infra/gcp/log-metrics.sh', { NOTIFICATION_CHANNEL: channel });
+    assert.match(log, /^gcloud logging metrics create outrigger_requests --project acme /m);
+    assert.match(log, /^gcloud logging metrics create outrigger_duration --project acme /m);
+    const policies = files.map((text) => JSON.parse(text));
+    assert.deepEqual(
+      policies.map((p) => p.displayName),
+      ['failed-reviews', 'server-errors', 'overload', 'p99-duration'].map((n) => `outrigger outrigger: ${n}`),
+    );
+    for (const p of policies) assert.deepEqual(p.notificationChannels, [channel]);
+    const failed = policies[0].conditions[0].conditionThreshold;
+    assert.match(failed.filter, /outrigger_requests" AND metric\.label\.decision="failed"/);
+    assert.deepEqual(failed.aggregations[0].groupByFields, ['metric.label.cluster']);
+    assert.equal(policies[3].conditions[0].conditionThreshold.thresholdValue, 8000);
   });
 });
+
+/**
+ * Runs an infra/gcp script for project acme with gcloud and npm replaced by stand-ins: the gcloud calls
+ * as a log (with the folder a `--source` names listed and an `--env-vars-file` printed), and the text
+ * of each `--policy-from-file`. Nothing exists yet: the service account and the log-based metrics are
+ * not found, and list calls print nothing.
+ */
+function withRecordingGcloud(script: string, env: Record<string, string>): { log: string; files: string[] } {
+  const bin = mkdtempSync(join(tmpdir(), 'outrigger-gcloud-'));
+  try {
+    const calls = join(bin, 'calls');
+    const files = join(bin, 'files');
+    mkdirSync(files);
+    writeFileSync(
+      join(bin, 'gcloud'),
+      `#!/usr/bin/env bash
+echo "gcloud $*" >> ${calls}
+prev=""
+for a in "$@"; do
+  [[ $prev == --source ]] && ls "$a" >> ${calls}
+  [[ $prev == --env-vars-file ]] && cat "$a" >> ${calls}
+  [[ $prev == --policy-from-file ]] && cp "$a" "${files}/$(ls ${files} | wc -l)"
+  prev=$a
+done
+[[ "$1 $2 $3" == "iam service-accounts describe" || "$1 $2 $3" == "logging metrics describe" ]] && exit 1 || exit 0
+`,
+      { mode: 0o755 },
+    );
+    writeFileSync(join(bin, 'npm'), '#!/usr/bin/env bash\nexit 0\n', { mode: 0o755 });
+    const r = spawnSync('bash', [script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { PATH: `${bin}:${process.env.PATH}`, PROJECT: 'acme', ...env },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const recorded = readdirSync(files).sort((a, b) => Number(a) - Number(b));
+    return {
+      log: readFileSync(calls, 'utf8'),
+      files: recorded.map((f) => readFileSync(join(files, f), 'utf8')),
+    };
+  } finally {
+    rmSync(bin, { recursive: true, force: true });
+  }
+}
