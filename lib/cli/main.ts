@@ -12,7 +12,8 @@ import { kubeInject } from './kube-inject.ts';
 import { publishVersion } from './publish.ts';
 import { parseRolloutArgs, runRollout } from './rollout.ts';
 import { revisionKey } from '../policy/revision.ts';
-import { isObject } from '../json.ts';
+import { isObject, type JsonObject } from '../json.ts';
+import { auditCluster } from '../audit/audit.ts';
 import { buildWebhookConfigs } from '../webhook-config/build.ts';
 import { webhookConfigOptionsFromArgs } from '../webhook-config/flags.ts';
 import { versionText } from './version.ts';
@@ -38,6 +39,9 @@ commands:
   auth-hash --cluster ID   read a cluster's secret on standard input, print its hash for OUTRIGGER_AUTH_KEYS
   import -f CM.yaml -o DIR  a running Istio's istio-sidecar-injector ConfigMap (kubectl get -o yaml) as a bundle DIR
       [--mesh ISTIO-CM.yaml] [--profile istio-1.30] [--allow-custom]
+  audit -f DUMP|-          pods without the sidecar the current config would inject, or with an older one;
+      exit 1 when there are any   DUMP: kubectl get namespaces,pods -A -o json
+      [--webhook-config MWC.yaml] [-o json] [--config PATH|URI]... [--profile istio-1.30]
   version                  print the version and the Istio release profiles it carries
 `;
 
@@ -89,17 +93,14 @@ export async function runCli(argv: string[]): Promise<number> {
           output: { type: 'string', short: 'o', default: 'text' },
         },
       });
-      const mwcFile = f['webhook-config'];
-      const mwcs = mwcFile ? yaml.loadAll(readFileSync(mwcFile, 'utf8')).filter((d) => d != null) : undefined;
-      if (mwcs && (!mwcs.length || !mwcs.every(isObject)))
-        throw new Error(`${mwcFile} is not a MutatingWebhookConfiguration (or a YAML stream of them)`);
+      const mwcs = readWebhookConfigs(f['webhook-config']);
       const results = checkInject(
         readInput(f.filename),
         await configFromFlags({ ...f, set: f.set, config: f.config }),
         {
           namespace: f.namespace,
           namespaceLabels: parseLabels(f['namespace-labels']),
-          webhookConfigs: mwcs?.filter(isObject),
+          webhookConfigs: mwcs,
         },
       );
       if (f.output === 'json') {
@@ -112,6 +113,31 @@ export async function runCli(argv: string[]): Promise<number> {
         }
       }
       return 0;
+    }
+    case 'audit': {
+      const { values: f } = parseArgs({
+        args: rest,
+        options: {
+          ...CONFIG_OPTIONS,
+          'webhook-config': { type: 'string' },
+          output: { type: 'string', short: 'o', default: 'text' },
+        },
+      });
+      const findings = auditCluster(
+        JSON.parse(readInput(f.filename)),
+        await configFromFlags({ ...f, set: f.set, config: f.config }),
+        readWebhookConfigs(f['webhook-config']),
+      );
+      if (f.output === 'json') process.stdout.write(`${JSON.stringify(findings, null, 2)}\n`);
+      else {
+        for (const x of findings) {
+          process.stdout.write(
+            `${x.namespace}/${x.workload}: ${x.pods.length} pod${x.pods.length === 1 ? '' : 's'} with ${x.problem === 'no sidecar' ? 'no sidecar' : 'an outdated sidecar'} (${x.pods.join(', ')}): ${x.reason}\n`,
+          );
+        }
+        if (!findings.length) process.stdout.write('every pod has the sidecar the current config injects\n');
+      }
+      return findings.length ? 1 : 0;
     }
     case 'webhook-config': {
       const built = buildWebhookConfigs(webhookConfigOptionsFromArgs(rest));
@@ -225,6 +251,15 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`unknown command "${command}"\n${USAGE}`);
       return 2;
   }
+}
+
+/** --webhook-config FILE: one MutatingWebhookConfiguration or a YAML stream of them. */
+function readWebhookConfigs(file: string | undefined): JsonObject[] | undefined {
+  if (!file) return undefined;
+  const docs = yaml.loadAll(readFileSync(file, 'utf8')).filter((d) => d != null);
+  if (!docs.length || !docs.every(isObject))
+    throw new Error(`${file} is not a MutatingWebhookConfiguration (or a YAML stream of them)`);
+  return docs;
 }
 
 function onlyPath(command: string, positionals: string[]): string {

@@ -3,7 +3,7 @@
 // kubectl unchanged: dist/server.js behind a TLS front, and the Lambda zip behind a Function URL
 // emulator. Every scenario runs against each.
 import assert from 'node:assert/strict';
-import { execFile as execFileCallback } from 'node:child_process';
+import { execFile as execFileCallback, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import { join } from 'node:path';
@@ -277,6 +277,31 @@ for (const [index, label] of (['server.js', 'Lambda zip'] as const).entries()) {
         const created = await createPod(cp, `${tag}-inject`, simplePod('down-ignore'));
         assert.equal(created.status, 201, created.text);
         assert.equal(proxies(created.json), 0);
+        // `outrigger audit` finds it in the cluster's own dump.
+        const mwcFile = join(cp.dir, 'webhooks.yaml');
+        writeFileSync(mwcFile, webhookConfig(['--url', keyUrl(front())]));
+        const dumped = await cp.kubectl(['get', 'namespaces,pods', '-A', '-o', 'json']);
+        assert.equal(dumped.status, 0, dumped.stderr);
+        const audit = spawnSync(
+          process.execPath,
+          [
+            join(ROOT, 'dist', 'cli.js'),
+            'audit',
+            '-f',
+            '-',
+            '--config',
+            bundleFile,
+            '--webhook-config',
+            mwcFile,
+          ],
+          { input: dumped.stdout, encoding: 'utf8' },
+        );
+        assert.equal(audit.status, 1, audit.stderr);
+        assert.match(
+          audit.stdout,
+          new RegExp(`^${tag}-inject/Pod/down-ignore: 1 pod with no sidecar \\(down-ignore\\): `, 'm'),
+        );
+        t.diagnostic(`audit: ${audit.stdout.split('\n').find((l) => l.includes('down-ignore'))}`);
       } finally {
         await front().start(frontEnv());
       }

@@ -165,7 +165,7 @@ export async function startControlPlane(webhookUsers: WebhookUser[] = []): Promi
           const child = execFile(
             join(BIN, 'kubectl'),
             [`--kubeconfig=${kubeconfig}`, ...args],
-            { encoding: 'utf8', timeout: 60_000 },
+            { encoding: 'utf8', timeout: 60_000, maxBuffer: 256 * 1024 * 1024 },
             (err, stdout, stderr) =>
               resolve({ status: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
           );
