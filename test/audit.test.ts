@@ -95,14 +95,44 @@ describe('outrigger audit', () => {
     );
   });
 
-  it('exit 0 and says so when every pod is as the config injects it; a dump that is not a List is refused', () => {
-    const ok = cli(
-      ['audit', '-f', '-'],
-      JSON.stringify({ kind: 'List', items: [injected('api-1', 'shop')] }),
-    );
-    assert.equal(ok.status, 0, ok.stderr);
+  it('exit 0 and says so when every pod is as its cluster’s config injects it; the List kubectl prints for the webhooks', () => {
+    // c1's overlay changes the hub: a pod injected for c1 is judged by c1's config, as the webhook is.
+    const bundle = join(dir, 'bundle.yaml');
+    writeFileSync(bundle, 'clusters:\n  c1: {values: {global: {hub: registry.c1.example/istio}}}\n');
+    // The pod as c1's webhook injects it (kube-inject names no cluster): c1's hub.
+    const c1pod = injected('api-1', 'shop');
+    for (const c of [...c1pod.spec.initContainers, ...c1pod.spec.containers])
+      if (c.name === 'istio-proxy') c.image = c.image.replace('docker.io/istio', 'registry.c1.example/istio');
+    const url = 'https://outrigger.example/inject/cluster/c1';
+    const mwcList = join(dir, 'mwc-list.yaml');
+    const mwc = yaml.load(cli(['webhook-config', '--url', url]).stdout);
+    writeFileSync(mwcList, yaml.dump({ apiVersion: 'v1', kind: 'List', items: [mwc] }));
+    const shop = {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'shop', labels: { 'istio-injection': 'enabled' } },
+    };
+    const leaving = pod('leaving-1', 'shop', { status: { phase: 'Running' } }) as Record<string, any>;
+    leaving.metadata.deletionTimestamp = '2026-12-07T00:00:00Z';
+    const dumpText = JSON.stringify({ kind: 'List', items: [shop, c1pod, leaving] });
+    const ok = cli(['audit', '-f', '-', '--webhook-config', mwcList, '--config', bundle], dumpText);
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
     assert.equal(ok.stdout, 'every pod has the sidecar the current config injects\n');
-    const bad = cli(['audit', '-f', '-'], JSON.stringify(pod('x', 'shop')));
+    // The same pods without c1's overlay: c1's sidecar is older than what the default injects.
+    const stale = cli(['audit', '-f', '-', '--webhook-config', mwcList], dumpText);
+    assert.equal(stale.status, 1);
+    assert.match(
+      stale.stdout,
+      /^shop\/Pod\/api-1: 1 pod with an outdated sidecar \(api-1\): istio-proxy runs registry\.c1\.example\/istio\/proxyv2:/,
+    );
+  });
+
+  it('refuses what it cannot judge: no --webhook-config, a dump that is not a List', () => {
+    const bare = cli(['audit', '-f', '-'], JSON.stringify({ kind: 'List', items: [] }));
+    assert.notEqual(bare.status, 0);
+    assert.match(bare.stderr, /audit needs --webhook-config/);
+    const mwc = join(dir, 'mwc.yaml');
+    const bad = cli(['audit', '-f', '-', '--webhook-config', mwc], JSON.stringify(pod('x', 'shop')));
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /the input is not a List: give it `kubectl get namespaces,pods -A -o json`/);
   });

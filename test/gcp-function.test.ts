@@ -200,7 +200,10 @@ describe('infra/gcp/log-metrics.sh', () => {
     );
     for (const p of policies) assert.deepEqual(p.notificationChannels, [channel]);
     const failed = policies[0].conditions[0].conditionThreshold;
-    assert.match(failed.filter, /outrigger_requests" AND metric\.label\.decision="failed"/);
+    assert.match(
+      failed.filter,
+      /outrigger_requests" AND metric\.label\.decision=one_of\("failed", "rejected"\)/,
+    );
     assert.deepEqual(failed.aggregations[0].groupByFields, ['metric.label.cluster']);
     assert.equal(policies[3].conditions[0].conditionThreshold.thresholdValue, 8000);
   });

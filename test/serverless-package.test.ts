@@ -107,6 +107,7 @@ describe('serverless package (serverless.yml → CloudFormation, offline)', () =
       Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm'),
     ) as Record<string, Resource>;
     assert.deepEqual(Object.keys(alarms).sort(), [
+      'AllFailedReviewsAlarm',
       'DurationAlarm',
       'FailedReviewsAlarm',
       'FunctionErrorsAlarm',
@@ -147,6 +148,10 @@ describe('serverless package (serverless.yml → CloudFormation, offline)', () =
       assert.equal(p.MetricName, metric);
       assert.deepEqual(p.Dimensions, [{ Name: 'FunctionName', Value: { Ref: 'InjectLambdaFunction' } }]);
     }
+    // Refused calls and calls without a cluster carry only the dimensionless set: one alarm on it.
+    assert.deepEqual(emf.Dimensions[0], []);
+    const all = alarms.AllFailedReviewsAlarm?.Properties as Record<string, unknown>;
+    assert.deepEqual([all.Namespace, all.MetricName, all.Dimensions], [emf.Namespace, 'failed', undefined]);
     assert.equal(alarms.DurationAlarm?.Properties.ExtendedStatistic, 'p99');
     assert.equal(alarms.DurationAlarm?.Properties.Threshold, 8000);
   });

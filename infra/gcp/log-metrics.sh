@@ -60,7 +60,8 @@ for metric in requests duration; do
 done
 
 # Alert policies, the AWS alarms' match (serverless.yml), notifying NOTIFICATION_CHANNEL (a channel's
-# full name, projects/P/notificationChannels/ID) when set: failed reviews by cluster, server errors
+# full name, projects/P/notificationChannels/ID) when set: failed and refused reviews (a 401 after a key
+# rotation gone wrong) by cluster, server errors
 # (the API server sees a failed call), overload (429: no instance free under MAX_INSTANCES) and a p99
 # duration near the webhook's timeout. Replaced on every run: an existing policy of the same name goes.
 channels=${NOTIFICATION_CHANNEL:+"\"${NOTIFICATION_CHANNEL}\""}
@@ -84,12 +85,12 @@ policy() { # policy NAME FILTER ALIGNER REDUCER GROUP_BY THRESHOLD
   }]
 }
 JSON
-  for old in $(gcloud beta monitoring policies list --project "$PROJECT" --filter "displayName=\"outrigger ${NAME}: $1\"" --format 'value(name)'); do
-    gcloud beta monitoring policies delete "$old" --project "$PROJECT" --quiet
+  for old in $(gcloud monitoring policies list --project "$PROJECT" --filter "displayName=\"outrigger ${NAME}: $1\"" --format 'value(name)'); do
+    gcloud monitoring policies delete "$old" --project "$PROJECT" --quiet
   done
-  gcloud beta monitoring policies create --project "$PROJECT" --policy-from-file "$work/policy-$1.json"
+  gcloud monitoring policies create --project "$PROJECT" --policy-from-file "$work/policy-$1.json"
 }
-policy failed-reviews "metric.type=\"logging.googleapis.com/user/outrigger_requests\" AND metric.label.decision=\"failed\" AND ${run_filter}" ALIGN_SUM REDUCE_SUM '"metric.label.cluster"' "${FAILED_REVIEWS_PER_MINUTE:-0}"
+policy failed-reviews "metric.type=\"logging.googleapis.com/user/outrigger_requests\" AND metric.label.decision=one_of(\"failed\", \"rejected\") AND ${run_filter}" ALIGN_SUM REDUCE_SUM '"metric.label.cluster"' "${FAILED_REVIEWS_PER_MINUTE:-0}"
 policy server-errors "metric.type=\"run.googleapis.com/request_count\" AND metric.label.response_code_class=\"5xx\" AND ${run_filter}" ALIGN_SUM REDUCE_SUM '' 0
 policy overload "metric.type=\"run.googleapis.com/request_count\" AND metric.label.response_code=\"429\" AND ${run_filter}" ALIGN_SUM REDUCE_SUM '' 0
 policy p99-duration "metric.type=\"logging.googleapis.com/user/outrigger_duration\" AND ${run_filter}" ALIGN_PERCENTILE_99 REDUCE_MAX '' "${P99_DURATION_MS:-8000}"

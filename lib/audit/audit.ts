@@ -1,4 +1,4 @@
-import { configForRevision } from '../config/cluster-configs.ts';
+import { type ClusterLookup, configForRevision } from '../config/cluster-configs.ts';
 import type { InjectorConfig } from '../config/compile.ts';
 import { errorMessage } from '../errors.ts';
 import { PROXY_CONTAINER } from '../finish/reorder.ts';
@@ -6,6 +6,7 @@ import { injectPod } from '../inject/inject-pod.ts';
 import { isObject, type JsonObject } from '../json.ts';
 import type { Container, Pod } from '../kube/types.ts';
 import { workloadOf } from '../kube/workload.ts';
+import { parseInjectPath } from '../path/params.ts';
 import { decide } from '../policy/decide.ts';
 import { matchingWebhook } from '../cli/check-inject.ts';
 
@@ -23,17 +24,18 @@ export interface AuditFinding {
  * What `kubectl get namespaces,pods -A -o json` says against the current config: pods the webhooks
  * would send and the config would inject that have no sidecar (the webhook was down with Ignore, the
  * namespace was labelled after they started), and pods whose sidecar image is not the one the config
- * (the revision their webhook names) injects now (after an upgrade or a rollout). Pods that have ended
- * are left out; so are pods no webhook selects, with `webhookConfigs`.
+ * injects now (after an upgrade or a rollout). Each pod is judged as the webhook the API server would
+ * call for it is answered: that webhook's cluster (`clusters.<id>` overlay) and revision. Pods that have
+ * ended or are being deleted are left out, and so are pods no webhook selects.
  */
 export function auditCluster(
   dump: unknown,
-  config: InjectorConfig,
-  webhookConfigs?: JsonObject[],
+  configs: ClusterLookup,
+  webhookConfigs: JsonObject[],
 ): AuditFinding[] {
-  const items = isObject(dump) && Array.isArray(dump.items) ? dump.items.filter(isObject) : [];
-  if (!isObject(dump) || dump.kind !== 'List')
+  if (!isObject(dump) || dump.kind !== 'List' || !Array.isArray(dump.items))
     throw new Error('the input is not a List: give it `kubectl get namespaces,pods -A -o json`');
+  const items = dump.items.filter(isObject);
   const namespaceLabels = new Map<string, Record<string, string>>();
   for (const item of items) {
     const meta = isObject(item.metadata) ? item.metadata : {};
@@ -46,17 +48,23 @@ export function auditCluster(
     const pod = item as unknown as Pod;
     const meta = pod.metadata ?? {};
     const phase = isObject(item.status) ? item.status.phase : undefined;
-    if (phase === 'Succeeded' || phase === 'Failed') continue;
+    if (phase === 'Succeeded' || phase === 'Failed' || meta.deletionTimestamp) continue;
     const namespace = meta.namespace ?? '';
-    const webhook = webhookConfigs
-      ? matchingWebhook(webhookConfigs, meta.labels ?? {}, {
-          namespace,
-          namespaceLabels: namespaceLabels.get(namespace) ?? {},
-        })
-      : { name: 'the webhook', revision: '' };
+    const webhook = matchingWebhook(webhookConfigs, meta.labels ?? {}, {
+      namespace,
+      namespaceLabels: namespaceLabels.get(namespace) ?? {},
+    });
     if (!webhook.name) continue;
-    const served = webhook.revision ? configForRevision(config, webhook.revision) : config;
-    const found = problemOf(pod, served, namespace, webhook.revision ?? '');
+    const found = problemOf(
+      pod,
+      namespace,
+      () => {
+        const cluster = clusterOfUrl(webhook.url ?? '');
+        const config = configs(cluster);
+        return webhook.revision ? configForRevision(config, webhook.revision) : config;
+      },
+      webhook.revision ?? '',
+    );
     if (!found) continue;
     const w = workloadOf(pod);
     const workload = `${w.kind}/${w.name}`;
@@ -70,12 +78,28 @@ export function auditCluster(
   );
 }
 
+/** The cluster id a webhook's URL names (`/inject/cluster/<id>/...`); "" when none. */
+function clusterOfUrl(url: string): string {
+  try {
+    return parseInjectPath(decodeURIComponent(new URL(url).pathname)).envs.ISTIO_META_CLUSTER_ID ?? '';
+  } catch {
+    return '';
+  }
+}
+
 function problemOf(
   pod: Pod,
-  config: InjectorConfig,
   namespace: string,
+  served: () => InjectorConfig,
   revision: string,
 ): Pick<AuditFinding, 'problem' | 'reason'> | undefined {
+  let config: InjectorConfig;
+  try {
+    config = served();
+  } catch (err) {
+    // One pod's revision or cluster the config cannot serve is a finding, not the end of the audit.
+    return { problem: proxyOf(pod) ? 'outdated sidecar' : 'no sidecar', reason: errorMessage(err) };
+  }
   const running = proxyOf(pod);
   if (!running) {
     const decision = decide(config.bundle, pod.spec ?? {}, { ...pod.metadata, namespace });

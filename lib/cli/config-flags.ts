@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { AssignTag, type Liquid, type Template, toValueSync, Value, type Variable } from 'liquidjs';
 import { type Bundle, layerBundles, type PartialBundle, validateBundle } from '../config/bundle.ts';
-import { clusterConfigs } from '../config/cluster-configs.ts';
+import { type ClusterLookup, clusterConfigs } from '../config/cluster-configs.ts';
 import { type InjectorConfig, sharedEngine } from '../config/compile.ts';
 import { DEFAULT_BUNDLE } from '../config/default.ts';
 import { readSources } from '../config/read-sources.ts';
@@ -41,6 +41,14 @@ export async function configFromFlags(
   flags: ConfigFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<InjectorConfig> {
+  return (await clusterLookupFromFlags(flags, env))('');
+}
+
+/** The config of each cluster the bundle's overlays name (`clusters.<id>`), from the same flags. */
+export async function clusterLookupFromFlags(
+  flags: ConfigFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ClusterLookup> {
   const read = (file: string | undefined) =>
     file ? (yaml.load(readFileSync(file, 'utf8')) ?? {}) : undefined;
   // Through clusterConfigs, so a bundle's revisions come along (InjectorConfig.revision).
@@ -54,7 +62,7 @@ export async function configFromFlags(
       source: [...flags.config, flags.values, flags.mesh].filter(Boolean).join(',') || 'embedded default',
     }),
     flags.config.join(',') || 'embedded default',
-  )('');
+  );
 }
 
 export function bundleFromParts(parts: ConfigParts): Bundle {

@@ -5,7 +5,7 @@ import { secretFromInput } from '../auth/read-secret.ts';
 import { secretHash } from '../auth/secret-hash.ts';
 import { bundleDocument, parseBundleFormat } from './bundle.ts';
 import { checkInject } from './check-inject.ts';
-import { configFromFlags } from './config-flags.ts';
+import { clusterLookupFromFlags, configFromFlags } from './config-flags.ts';
 import { importIstio, writeBundleDirectory } from './import.ts';
 import { configForRevision } from '../config/cluster-configs.ts';
 import { kubeInject } from './kube-inject.ts';
@@ -39,9 +39,9 @@ commands:
   auth-hash --cluster ID   read a cluster's secret on standard input, print its hash for OUTRIGGER_AUTH_KEYS
   import -f CM.yaml -o DIR  a running Istio's istio-sidecar-injector ConfigMap (kubectl get -o yaml) as a bundle DIR
       [--mesh ISTIO-CM.yaml] [--profile istio-1.30] [--allow-custom]
-  audit -f DUMP|-          pods without the sidecar the current config would inject, or with an older one;
-      exit 1 when there are any   DUMP: kubectl get namespaces,pods -A -o json
-      [--webhook-config MWC.yaml] [-o json] [--config PATH|URI]... [--profile istio-1.30]
+  audit -f DUMP|- --webhook-config MWC.yaml   pods without the sidecar the current config would inject,
+      or with an older one; exit 1 when there are any   DUMP: kubectl get namespaces,pods -A -o json
+      [-o json] [--config PATH|URI]... [--profile istio-1.30]
   version                  print the version and the Istio release profiles it carries
 `;
 
@@ -123,10 +123,15 @@ export async function runCli(argv: string[]): Promise<number> {
           output: { type: 'string', short: 'o', default: 'text' },
         },
       });
+      const webhookConfigs = readWebhookConfigs(f['webhook-config']);
+      if (!webhookConfigs)
+        throw new Error(
+          'audit needs --webhook-config: the configurations applied to the cluster (kubectl get mutatingwebhookconfigurations -o yaml), which say which pods the webhooks see',
+        );
       const findings = auditCluster(
         JSON.parse(readInput(f.filename)),
-        await configFromFlags({ ...f, set: f.set, config: f.config }),
-        readWebhookConfigs(f['webhook-config']),
+        await clusterLookupFromFlags({ ...f, set: f.set, config: f.config }),
+        webhookConfigs,
       );
       if (f.output === 'json') process.stdout.write(`${JSON.stringify(findings, null, 2)}\n`);
       else {
@@ -256,10 +261,14 @@ export async function runCli(argv: string[]): Promise<number> {
 /** --webhook-config FILE: one MutatingWebhookConfiguration or a YAML stream of them. */
 function readWebhookConfigs(file: string | undefined): JsonObject[] | undefined {
   if (!file) return undefined;
-  const docs = yaml.loadAll(readFileSync(file, 'utf8')).filter((d) => d != null);
-  if (!docs.length || !docs.every(isObject))
-    throw new Error(`${file} is not a MutatingWebhookConfiguration (or a YAML stream of them)`);
-  return docs;
+  // A YAML stream, or the List `kubectl get mutatingwebhookconfigurations -o yaml` prints.
+  const docs = yaml
+    .loadAll(readFileSync(file, 'utf8'))
+    .flatMap((d) => (isObject(d) && d.kind === 'List' && Array.isArray(d.items) ? d.items : [d]))
+    .filter((d) => d != null);
+  if (!docs.length || !docs.every((d) => isObject(d) && Array.isArray(d.webhooks)))
+    throw new Error(`${file} is not a MutatingWebhookConfiguration (or a YAML stream or List of them)`);
+  return docs as JsonObject[];
 }
 
 function onlyPath(command: string, positionals: string[]): string {
