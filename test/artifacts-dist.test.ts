@@ -20,15 +20,13 @@ import {
   startHttpArtifact,
 } from './deploy/isolated.ts';
 import {
-  httpInjector,
   imageBundle,
+  itServesEveryStore,
   proxyImageIn,
   STORE_NAMES,
   type StoreCase,
   storeCases,
   storeEnv,
-  storeScenario,
-  summary,
 } from './deploy/store-scenario.ts';
 import { httpRequest } from './support/http-request.ts';
 import { helloReview } from './support/pod-variants.ts';
@@ -77,29 +75,18 @@ describe('dist/ alone: node server.js (Cloud Run)', () => {
     );
   });
 
-  for (const name of STORE_NAMES) {
-    it(`${name}: the store's image, a new bundle within a few TTLs, the last good one while the store fails`, async (t) => {
-      const store = cases[name];
-      const images: [string, string] = [`example.com/proxy:run-${name}-1`, `example.com/proxy:run-${name}-2`];
-      await store.publish(images[0]);
-      const server = await startHttpArtifact(
-        `server.js (${name})`,
+  itServesEveryStore(
+    'Cloud Run server.js',
+    'run',
+    () => cases,
+    (store) =>
+      startHttpArtifact(
+        `server.js (${store.name})`,
         app,
         ['server.js'],
         artifactEnv({ ...storeEnv(stores), OUTRIGGER_CONFIG: store.uri }),
-      );
-      try {
-        t.diagnostic(
-          summary(
-            'Cloud Run server.js',
-            await storeScenario(httpInjector('server.js', server), store, images),
-          ),
-        );
-      } finally {
-        await server.stop();
-      }
-    });
-  }
+      ),
+  );
 });
 
 describe('dist/ alone: node server.js answers as the sources do', () => {

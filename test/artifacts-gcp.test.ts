@@ -17,15 +17,7 @@ import {
   startHttpArtifact,
   toolEnv,
 } from './deploy/isolated.ts';
-import {
-  httpInjector,
-  STORE_NAMES,
-  type StoreCase,
-  storeCases,
-  storeEnv,
-  storeScenario,
-  summary,
-} from './deploy/store-scenario.ts';
+import { itServesEveryStore, type StoreCase, storeCases, storeEnv } from './deploy/store-scenario.ts';
 
 const FRAMEWORK = 'node_modules/@google-cloud/functions-framework/build/src/main.js';
 let stores: TestStores;
@@ -77,27 +69,19 @@ describe('Cloud Run folder (package-source.sh, the default target): server.js wi
     assert.ok(!readdirSync(runSource).includes('node_modules'), 'npm install added no package');
   });
 
-  for (const name of STORE_NAMES) {
-    it(`${name}: the store's image, a new bundle within a few TTLs, the last good one while the store fails`, async (t) => {
-      const store = cases[name];
-      const images: [string, string] = [`example.com/proxy:run-${name}-1`, `example.com/proxy:run-${name}-2`];
-      await store.publish(images[0]);
-      // What the start script runs, as Cloud Run's buildpack starts it (PORT set by the platform).
-      const server = await startHttpArtifact(
-        `Cloud Run server.js (${name})`,
+  // What the start script runs, as Cloud Run's buildpack starts it (PORT set by the platform).
+  itServesEveryStore(
+    'Cloud Run',
+    'cloud-run',
+    () => cases,
+    (store) =>
+      startHttpArtifact(
+        `Cloud Run server.js (${store.name})`,
         runSource,
         ['server.js'],
         artifactEnv({ ...storeEnv(stores), OUTRIGGER_CONFIG: store.uri, K_SERVICE: 'outrigger' }),
-      );
-      try {
-        t.diagnostic(
-          summary('Cloud Run', await storeScenario(httpInjector('server.js', server), store, images)),
-        );
-      } finally {
-        await server.stop();
-      }
-    });
-  }
+      ),
+  );
 });
 
 describe('Cloud Functions folder (package-source.sh + npm install), its own functions-framework', () => {
@@ -109,13 +93,13 @@ describe('Cloud Functions folder (package-source.sh + npm install), its own func
     assert.ok(readdirSync(join(source, 'node_modules', '@google-cloud')).includes('functions-framework'));
   });
 
-  for (const name of STORE_NAMES) {
-    it(`${name}: the store's image, a new bundle within a few TTLs, the last good one while the store fails`, async (t) => {
-      const store = cases[name];
-      const images: [string, string] = [`example.com/proxy:gcf-${name}-1`, `example.com/proxy:gcf-${name}-2`];
-      await store.publish(images[0]);
-      const server = await startHttpArtifact(
-        `functions-framework (${name})`,
+  itServesEveryStore(
+    'Cloud Functions',
+    'gcf',
+    () => cases,
+    (store) =>
+      startHttpArtifact(
+        `functions-framework (${store.name})`,
         source,
         [FRAMEWORK, '--target=inject', '--port={port}'],
         artifactEnv({
@@ -125,17 +109,6 @@ describe('Cloud Functions folder (package-source.sh + npm install), its own func
           K_SERVICE: 'outrigger',
           K_REVISION: 'outrigger-00001-abc',
         }),
-      );
-      try {
-        t.diagnostic(
-          summary(
-            'Cloud Functions',
-            await storeScenario(httpInjector('functions-framework', server), store, images),
-          ),
-        );
-      } finally {
-        await server.stop();
-      }
-    });
-  }
+      ),
+  );
 });

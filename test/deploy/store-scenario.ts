@@ -2,10 +2,12 @@
 // authenticated cluster (and 401 to anyone else), pick up a new bundle within a few TTLs, and keep the
 // last good bundle when the store fails. Written once; each artifact test supplies how to call it.
 import assert from 'node:assert/strict';
+import { it } from 'node:test';
 import { secretHash } from '../../lib/auth/secret-hash.ts';
 import { CORRUPT_BUNDLE, type TestStores } from '../config-servers.ts';
 import { deploymentPod, review } from '../support/reviews.ts';
 import { httpRequest } from '../support/http-request.ts';
+import type { HttpArtifact } from './isolated.ts';
 import { patchedPod } from './patched.ts';
 
 export const CLUSTER = 'c1';
@@ -257,4 +259,32 @@ export function httpInjector(
     stderr: () => server.stderr(),
     describe: () => server.describe(),
   };
+}
+
+/**
+ * One test per store for an HTTP artifact: `start` it on the store's URI, then run the store scenario
+ * through it. `tag` keeps the images of each artifact's tests apart.
+ */
+export function itServesEveryStore(
+  label: string,
+  tag: string,
+  cases: () => Record<StoreCase['name'], StoreCase>,
+  start: (store: StoreCase) => Promise<HttpArtifact>,
+): void {
+  for (const name of STORE_NAMES) {
+    it(`${name}: the store's image, a new bundle within a few TTLs, the last good one while the store fails`, async (t) => {
+      const store = cases()[name];
+      const images: [string, string] = [
+        `example.com/proxy:${tag}-${name}-1`,
+        `example.com/proxy:${tag}-${name}-2`,
+      ];
+      await store.publish(images[0]);
+      const server = await start(store);
+      try {
+        t.diagnostic(summary(label, await storeScenario(httpInjector(label, server), store, images)));
+      } finally {
+        await server.stop();
+      }
+    });
+  }
 }
