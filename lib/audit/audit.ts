@@ -6,9 +6,8 @@ import { injectPod } from '../inject/inject-pod.ts';
 import { isObject, type JsonObject } from '../json.ts';
 import type { Container, Pod } from '../kube/types.ts';
 import { workloadOf } from '../kube/workload.ts';
-import { parseInjectPath } from '../path/params.ts';
 import { decide } from '../policy/decide.ts';
-import { matchingWebhook } from '../cli/check-inject.ts';
+import { matchingWebhook } from '../webhook-config/match.ts';
 
 /** Pods of one workload with the same problem. */
 export interface AuditFinding {
@@ -59,8 +58,7 @@ export function auditCluster(
       pod,
       namespace,
       () => {
-        const cluster = clusterOfUrl(webhook.url ?? '');
-        const config = configs(cluster);
+        const config = configs(webhook.cluster ?? '');
         return webhook.revision ? configForRevision(config, webhook.revision) : config;
       },
       webhook.revision ?? '',
@@ -76,15 +74,6 @@ export function auditCluster(
   return [...findings.values()].sort(
     (a, b) => a.namespace.localeCompare(b.namespace) || a.workload.localeCompare(b.workload),
   );
-}
-
-/** The cluster id a webhook's URL names (`/inject/cluster/<id>/...`); "" when none. */
-function clusterOfUrl(url: string): string {
-  try {
-    return parseInjectPath(decodeURIComponent(new URL(url).pathname)).envs.ISTIO_META_CLUSTER_ID ?? '';
-  } catch {
-    return '';
-  }
 }
 
 function problemOf(

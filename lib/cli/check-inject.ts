@@ -3,9 +3,8 @@ import type { InjectorConfig } from '../config/compile.ts';
 import { isObject, type JsonObject } from '../json.ts';
 import { podSlotsOf } from '../kube/pod-templates.ts';
 import { configForRevision } from '../config/cluster-configs.ts';
-import { parseInjectPath } from '../path/params.ts';
 import { decide } from '../policy/decide.ts';
-import { type LabelSelector, matchesSelector } from '../policy/selector.ts';
+import { matchingWebhook } from '../webhook-config/match.ts';
 import { splitDocuments } from './kube-inject.ts';
 
 export interface CheckResult {
@@ -64,40 +63,4 @@ export function checkInject(text: string, config: InjectorConfig, options: Check
     }
   }
   return results;
-}
-
-/**
- * The webhook the API server calls for the pod: the first whose namespace and object selectors match,
- * over every configuration given; its revision is the `rev` pair of its URL ("" for none).
- */
-export function matchingWebhook(
-  mwcs: JsonObject[],
-  podLabels: Record<string, string>,
-  options: Pick<CheckOptions, 'namespace' | 'namespaceLabels'>,
-): { name?: string; revision?: string; url?: string; reason: string } {
-  const nsLabels = { 'kubernetes.io/metadata.name': options.namespace, ...options.namespaceLabels };
-  for (const mwc of mwcs) {
-    const webhooks = Array.isArray(mwc.webhooks) ? mwc.webhooks.filter(isObject) : [];
-    for (const wh of webhooks) {
-      const nsSel = (isObject(wh.namespaceSelector) ? wh.namespaceSelector : {}) as LabelSelector;
-      const objSel = (isObject(wh.objectSelector) ? wh.objectSelector : {}) as LabelSelector;
-      if (matchesSelector(nsSel, nsLabels) && matchesSelector(objSel, podLabels)) {
-        const url =
-          isObject(wh.clientConfig) && typeof wh.clientConfig.url === 'string' ? wh.clientConfig.url : '';
-        return { name: String(wh.name ?? '(unnamed)'), revision: revisionOfUrl(url), url, reason: '' };
-      }
-    }
-  }
-  const names = mwcs.map((m) => String(isObject(m.metadata) ? m.metadata.name : 'the webhook configuration'));
-  return {
-    reason: `no webhook of ${names.join(', ') || 'the webhook configuration'} selects it (namespace labels ${JSON.stringify(nsLabels)}, pod labels ${JSON.stringify(podLabels)})`,
-  };
-}
-
-function revisionOfUrl(url: string): string {
-  try {
-    return parseInjectPath(decodeURIComponent(new URL(url).pathname)).revision ?? '';
-  } catch {
-    return '';
-  }
 }
