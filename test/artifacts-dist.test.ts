@@ -11,6 +11,7 @@ import { loadLocalConfig } from '../lib/config/static-config.ts';
 import { createHandler } from '../lib/http/handle.ts';
 import { startInstanceMetadata, startStores, type TestStores } from './config-servers.ts';
 import { ensureBuilt, ROOT } from './deploy/build.ts';
+import { itAuthenticatesFromStore, keysStores } from './deploy/keys-scenario.ts';
 import {
   artifactEnv,
   assertNoNodeModulesAbove,
@@ -85,6 +86,18 @@ describe('dist/ alone: node server.js (Cloud Run)', () => {
         app,
         ['server.js'],
         artifactEnv({ ...storeEnv(stores), OUTRIGGER_CONFIG: store.uri }),
+      ),
+  );
+
+  itAuthenticatesFromStore(
+    'server.js',
+    () => keysStores(stores, 'dist', work).s3,
+    (env) =>
+      startHttpArtifact(
+        'server.js (keys in S3)',
+        app,
+        ['server.js'],
+        artifactEnv({ ...storeEnv(stores), ...env }),
       ),
   );
 });

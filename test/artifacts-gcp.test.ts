@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startStores, type TestStores } from './config-servers.ts';
 import { ensureBuilt, ROOT } from './deploy/build.ts';
+import { itAuthenticatesFromStore, keysStores } from './deploy/keys-scenario.ts';
 import {
   artifactEnv,
   assertNoNodeModulesAbove,
@@ -26,6 +27,8 @@ let source: string;
 let uploaded: string[];
 let runSource: string;
 let runUploaded: string[];
+/** Where the Cloud Function's keys file is mounted. */
+let keysDir: string;
 
 before(async () => {
   await ensureBuilt();
@@ -35,6 +38,7 @@ before(async () => {
   await runToEnd('package-source.sh', ROOT, ['infra/gcp/package-source.sh', source, 'function'], toolEnv(), {
     command: 'bash',
   });
+  keysDir = isolatedDir('gcf-keys');
   runSource = isolatedDir('cloud-run');
   await runToEnd('package-source.sh', ROOT, ['infra/gcp/package-source.sh', runSource], toolEnv(), {
     command: 'bash',
@@ -57,6 +61,7 @@ after(async () => {
   await stores?.close();
   removeDir(source);
   removeDir(runSource);
+  removeDir(keysDir);
 });
 
 describe('Cloud Run folder (package-source.sh, the default target): server.js with no dependencies', () => {
@@ -80,6 +85,18 @@ describe('Cloud Run folder (package-source.sh, the default target): server.js wi
         runSource,
         ['server.js'],
         artifactEnv({ ...storeEnv(stores), OUTRIGGER_CONFIG: store.uri, K_SERVICE: 'outrigger' }),
+      ),
+  );
+
+  itAuthenticatesFromStore(
+    'Cloud Run',
+    () => keysStores(stores, 'cloud-run', runSource).gcs,
+    (env) =>
+      startHttpArtifact(
+        'Cloud Run server.js (keys in Cloud Storage)',
+        runSource,
+        ['server.js'],
+        artifactEnv({ ...storeEnv(stores), ...env, K_SERVICE: 'outrigger' }),
       ),
   );
 });
@@ -109,6 +126,19 @@ describe('Cloud Functions folder (package-source.sh + npm install), its own func
           K_SERVICE: 'outrigger',
           K_REVISION: 'outrigger-00001-abc',
         }),
+      ),
+  );
+
+  // As deploy.sh mounts the Secret Manager secret: a file whose content changes under the instance.
+  itAuthenticatesFromStore(
+    'Cloud Functions',
+    () => keysStores(stores, 'gcf', keysDir).file,
+    (env) =>
+      startHttpArtifact(
+        'functions-framework (keys in a mounted file)',
+        source,
+        [FRAMEWORK, '--target=inject', '--port={port}'],
+        artifactEnv({ ...storeEnv(stores), ...env, NODE_ENV: 'production', K_SERVICE: 'outrigger' }),
       ),
   );
 });

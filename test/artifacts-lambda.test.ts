@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startStores, type TestStores } from './config-servers.ts';
 import { EVENT_SHAPES } from './deploy/aws-events.ts';
+import { FLEET, fleetKeys, keysScenario, keysStores, keysSummary } from './deploy/keys-scenario.ts';
 import { type LambdaPackage, packageLambda } from './deploy/lambda-package.ts';
 import { type LambdaInstance, startLambda } from './deploy/lambda-invoker.ts';
 import {
@@ -107,6 +108,22 @@ describe('Lambda zip (serverless package), unpacked alone, one warm instance per
       }
     });
   }
+});
+
+describe('Lambda zip, caller keys in Secrets Manager', () => {
+  it(`${FLEET} clusters' keys: a rotation and a new cluster without a redeploy, the last good keys while the store fails (every event shape)`, async (t) => {
+    const keys = keysStores(stores, 'lambda', pkg.app).secretsmanager;
+    await keys.put(fleetKeys());
+    const env = pkg.functionEnv({ ...storeEnv(stores), OUTRIGGER_CONFIG: '', OUTRIGGER_AUTH_KEYS: keys.uri });
+    const instance = startLambda('Lambda (keys in Secrets Manager)', pkg.app, pkg.fn.Handler, env);
+    try {
+      const injector = lambdaInjector(instance, SHAPES);
+      t.diagnostic(keysSummary('Lambda', await keysScenario(injector, keys)));
+      assert.deepEqual([...injector.shapesUsed].sort(), [...SHAPES].sort());
+    } finally {
+      await instance.stop();
+    }
+  });
 });
 
 describe('Lambda zip without the Cloud Storage client', () => {

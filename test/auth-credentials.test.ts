@@ -7,7 +7,7 @@ import { parseClusterKeys } from '../lib/auth/keys.ts';
 import { takePathKey } from '../lib/auth/path-key.ts';
 import { secretFromInput } from '../lib/auth/read-secret.ts';
 import { secretHash } from '../lib/auth/secret-hash.ts';
-import { createAuthorizer } from '../lib/auth/verify.ts';
+import { createAuthorizer, FORBIDDEN_CHECK_DIGESTS_PER_SECOND } from '../lib/auth/verify.ts';
 import { parseInjectEnvs } from '../lib/path/params.ts';
 
 describe('takePathKey: the secret leaves the path in every spelling the path grammar reads', () => {
@@ -120,6 +120,22 @@ describe('createAuthorizer', () => {
   });
   it('an oversized credential is refused without hashing', () => {
     assert.deepEqual(authorize('c1', ['x'.repeat(10_000), undefined]), UNAUTHORIZED);
+  });
+  it('the 403 check stays within its digests a second: a flood of wrong credentials gets 401s', () => {
+    const fleet: Record<string, string> = {};
+    for (let i = 0; i < 1000; i++) fleet[`k${i}`] = secretHash(`k${i}`, `k${i}-secret-0123456789`);
+    const big = parseClusterKeys(JSON.stringify(fleet));
+    assert.ok(big.ok);
+    let t = 0;
+    const limited = createAuthorizer(big.keys, () => t);
+    const otherCluster = (n: number) => limited('k1', [`k${n}-secret-0123456789`, undefined]);
+    // Two credentials against 1,000 clusters: 2,000 digests a check.
+    const checks = FORBIDDEN_CHECK_DIGESTS_PER_SECOND / 2000;
+    for (let i = 0; i < checks; i++) assert.deepEqual(limited('k1', ['wrong', 'wrong']), UNAUTHORIZED);
+    assert.deepEqual(otherCluster(2), UNAUTHORIZED, 'over the budget: not told apart');
+    assert.deepEqual(limited('k1', ['k1-secret-0123456789', undefined]), { allowed: true }, 'the right one');
+    t += 100;
+    assert.deepEqual(otherCluster(2), FORBIDDEN, 'a tenth of a second later');
   });
 });
 

@@ -137,10 +137,13 @@ describe('infra/gcp/deploy.sh', () => {
       '--concurrency 80',
       '--timeout 15s',
       '--service-account outrigger-injector@acme.iam.gserviceaccount.com',
-      '--set-secrets OUTRIGGER_AUTH_KEYS=outrigger-auth-keys:latest',
+      '--set-secrets /etc/outrigger-keys/auth-keys.json=outrigger-auth-keys:latest',
     ]) {
       assert.ok(deploy.includes(flag), `${flag} missing from: ${deploy}`);
     }
+    // A mounted file is re-read (each read fetches the secret's latest version); an environment variable
+    // would hold the version the instance started with.
+    assert.ok(log.split('\n').includes("OUTRIGGER_AUTH_KEYS: '/etc/outrigger-keys/auth-keys.json'"), log);
     assert.ok(!log.includes('gcloud functions deploy'), log);
     assert.match(log, /^chunks\npackage\.json\nserver\.js$/m);
   });
@@ -167,7 +170,7 @@ describe('infra/gcp/deploy.sh', () => {
       '--memory 256Mi',
       '--timeout 10s',
       '--service-account outrigger-injector@acme.iam.gserviceaccount.com',
-      '--set-secrets OUTRIGGER_AUTH_KEYS=outrigger-auth-keys:latest',
+      '--set-secrets /etc/outrigger-keys/auth-keys.json=outrigger-auth-keys:latest',
     ]) {
       assert.ok(deploy.includes(flag), `${flag} missing from: ${deploy}`);
     }

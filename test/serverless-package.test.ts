@@ -36,6 +36,7 @@ before(async () => {
       '--param=configKey=clusters/rollout.yaml',
       '--param=configVersionsPrefix=clusters/bundle.',
       '--param=configSecretName=acme/outrigger',
+      '--param=authKeysSecretName=acme/outrigger-keys',
       `--param=alarmTopicArn=${TOPIC}`,
     ],
     {
@@ -156,7 +157,7 @@ describe('serverless package (serverless.yml → CloudFormation, offline)', () =
     assert.equal(alarms.DurationAlarm?.Properties.Threshold, 8000);
   });
 
-  it('IAM: GetSecretValue on the one secret, GetObject on the one object and its bundle versions, nothing wider', () => {
+  it('IAM: GetSecretValue on the config and keys secrets, GetObject on the one object and its bundle versions, nothing wider', () => {
     const [role] = ofType('AWS::IAM::Role');
     const policies = role?.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[];
     const statements = policies.flatMap((p) => p.PolicyDocument.Statement);
@@ -169,10 +170,17 @@ describe('serverless package (serverless.yml → CloudFormation, offline)', () =
     assert.deepEqual([secret?.Action].flat(), ['secretsmanager:GetSecretValue']);
     assert.equal(
       resource(secret as Statement),
-      JSON.stringify({
-        'Fn::Sub':
-          'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:acme/outrigger-??????',
-      }),
+      JSON.stringify([
+        {
+          'Fn::Sub':
+            'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:acme/outrigger-??????',
+        },
+        // OUTRIGGER_AUTH_KEYS=secretsmanager://acme/outrigger-keys reads this one.
+        {
+          'Fn::Sub':
+            'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:acme/outrigger-keys-??????',
+        },
+      ]),
     );
     const [object, ...moreObjects] = about('s3');
     assert.equal(moreObjects.length, 0);

@@ -11,8 +11,9 @@
 # TARGET            run (default) or function
 # REGION            default europe-west1
 # NAME              function name, default outrigger
-# AUTH_KEYS_SECRET  Secret Manager secret holding OUTRIGGER_AUTH_KEYS ({"<cluster>":"sha256:<hex>"}); required
-#                   unless AUTH=off
+# AUTH_KEYS_SECRET  Secret Manager secret holding the cluster keys ({"<cluster>":"sha256:<hex>"}); required
+#                   unless AUTH=off. Mounted as a file, which the service re-reads once per CONFIG_TTL:
+#                   a new secret version adds a cluster or rotates a key without a deploy.
 # AUTH              on (default) or off
 # CONFIG            OUTRIGGER_CONFIG; gs://bucket/object for a bundle (or a rollout document) in Cloud
 #                   Storage. Empty: the embedded default profile.
@@ -58,7 +59,10 @@ secrets=()
 if [[ -n ${AUTH_KEYS_SECRET:-} ]]; then
   gcloud secrets add-iam-policy-binding "$AUTH_KEYS_SECRET" --project "$PROJECT" \
     --member "$member" --role roles/secretmanager.secretAccessor
-  secrets+=("OUTRIGGER_AUTH_KEYS=${AUTH_KEYS_SECRET}:latest")
+  # A volume, not an environment variable: Cloud Run fetches a mounted secret's latest version when the
+  # file is read, but resolves an environment variable once, when the instance starts.
+  secrets+=("/etc/outrigger-keys/auth-keys.json=${AUTH_KEYS_SECRET}:latest")
+  AUTH_KEYS=/etc/outrigger-keys/auth-keys.json
 fi
 if [[ -n ${CONFIG_SECRET:-} ]]; then
   gcloud secrets add-iam-policy-binding "$CONFIG_SECRET" --project "$PROJECT" \
@@ -88,6 +92,7 @@ OUTRIGGER_CONFIG_TTL: '${CONFIG_TTL:-60}'
 OUTRIGGER_CONFIG_MAX_STALE: '${CONFIG_MAX_STALE:-86400}'
 OUTRIGGER_ON_CONFIG_ERROR: '${ON_CONFIG_ERROR:-deny}'
 OUTRIGGER_AUTH: '${AUTH}'
+OUTRIGGER_AUTH_KEYS: '${AUTH_KEYS:-}'
 OUTRIGGER_REVISION: '${REVISION:-}'
 NODE_ENV: production
 NODE_OPTIONS: '--max-semi-space-size=2'

@@ -9,19 +9,21 @@ const WANT =
 
 /**
  * Reads OUTRIGGER_AUTH_KEYS: a JSON map of cluster id to the hash of its secret, or to a list of hashes
- * so a secret can be rotated without refusing the cluster in between.
+ * so a secret can be rotated without refusing the cluster in between. `label` names where the JSON came
+ * from in errors.
  */
 export function parseClusterKeys(
   json: string,
+  label = 'OUTRIGGER_AUTH_KEYS',
 ): { ok: true; keys: ClusterKeys } | { ok: false; error: string } {
   let raw: unknown;
   try {
     raw = JSON.parse(json);
   } catch {
     // The parser's message quotes the input, which may be a secret pasted by mistake: not repeated.
-    return { ok: false, error: `OUTRIGGER_AUTH_KEYS is not JSON; want ${WANT}` };
+    return { ok: false, error: `${label} is not JSON; want ${WANT}` };
   }
-  if (!isObject(raw)) return { ok: false, error: `OUTRIGGER_AUTH_KEYS is not a JSON object; want ${WANT}` };
+  if (!isObject(raw)) return { ok: false, error: `${label} is not a JSON object; want ${WANT}` };
   const keys = new Map<string, Buffer[]>();
   for (const [cluster, value] of Object.entries(raw)) {
     const hashes = Array.isArray(value) ? value : [value];
@@ -31,13 +33,13 @@ export function parseClusterKeys(
       if (hex === undefined) {
         return {
           ok: false,
-          error: `OUTRIGGER_AUTH_KEYS[${JSON.stringify(cluster)}] is not a sha256 hash (a secret pasted by mistake is not shown); want ${WANT}`,
+          error: `${label}[${JSON.stringify(cluster)}] is not a sha256 hash (a secret pasted by mistake is not shown); want ${WANT}`,
         };
       }
       digests.push(Buffer.from(hex, 'hex'));
     }
     keys.set(cluster, digests);
   }
-  if (keys.size === 0) return { ok: false, error: `OUTRIGGER_AUTH_KEYS names no cluster; want ${WANT}` };
+  if (keys.size === 0) return { ok: false, error: `${label} names no cluster; want ${WANT}` };
   return { ok: true, keys };
 }

@@ -9,7 +9,7 @@ import { DEFAULT_BUNDLE } from './default.ts';
 import type { ConfigLayer, SourceSnapshot } from './source.ts';
 import { parseSourceList, type SourceRef } from './source-uri.ts';
 import { fileStore } from './sources/file.ts';
-import { createStores, storeSettingsFromEnv } from './stores.ts';
+import { createStores, type Stores, storeSettingsFromEnv } from './stores.ts';
 
 /** What the running function supplies besides the environment; tests replace each. */
 export interface ConfigRuntime {
@@ -19,6 +19,8 @@ export interface ConfigRuntime {
   compile?: typeof compileBundle;
   /** Bounds of the rollout caches (lib/rollout/serve.ts); the defaults are MAX_VERSIONS and friends. */
   rollout?: { maxVersions?: number; maxVersionBytes?: number; lastGoodBytes?: number };
+  /** The store clients, shared with the caller-key source; by default made from the environment. */
+  stores?: Stores;
 }
 
 /** The per-request lookup, with what the rollout caches hold (all zero without a rollout document). */
@@ -38,10 +40,10 @@ type Served = (cluster: string) => InjectorConfig | Promise<InjectorConfig>;
 export function configFromEnv(env: NodeJS.ProcessEnv, runtime: ConfigRuntime = {}): ConfigLookup {
   const refs = parseSourceList(env.OUTRIGGER_CONFIG ?? '');
   const label = refs.map((r) => r.uri).join(',') || 'embedded default';
-  const stores = createStores(storeSettingsFromEnv(env));
+  const stores = runtime.stores ?? createStores(storeSettingsFromEnv(env));
   const now = runtime.now ?? Date.now;
-  const ttlMs = seconds(env, 'OUTRIGGER_CONFIG_TTL', 60) * 1000;
-  const log = runtime.log ?? ((entry) => process.stderr.write(`${JSON.stringify(entry)}\n`));
+  const { ttlMs, maxStaleMs } = cacheTimesFromEnv(env);
+  const log = runtime.log ?? logToStderr;
   // Made whatever the sources are: a bundle source may become a rollout document on its next version.
   const versions = createVersionServer({
     stores,
@@ -83,7 +85,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, runtime: ConfigRuntime = {
     build,
     now,
     ttlMs,
-    maxStaleMs: seconds(env, 'OUTRIGGER_CONFIG_MAX_STALE', 24 * 3600) * 1000,
+    maxStaleMs,
     log,
     // Local files load while the module initialises, so a cold start pays for template parsing once
     // and a bad bundle fails the deployment loudly instead of every request. Remote stores are first
@@ -92,6 +94,23 @@ export function configFromEnv(env: NodeJS.ProcessEnv, runtime: ConfigRuntime = {
   });
   const lookup = async (cluster: string) => (await cache.get())(cluster);
   return Object.assign(lookup, { rolloutStats: versions.stats });
+}
+
+/**
+ * OUTRIGGER_CONFIG_TTL (a refresh is due this long after the last attempt) and
+ * OUTRIGGER_CONFIG_MAX_STALE (the last good copy is served this long while refreshes fail), which hold
+ * for the config and the caller keys alike.
+ */
+export function cacheTimesFromEnv(env: NodeJS.ProcessEnv): { ttlMs: number; maxStaleMs: number } {
+  return {
+    ttlMs: seconds(env, 'OUTRIGGER_CONFIG_TTL', 60) * 1000,
+    maxStaleMs: seconds(env, 'OUTRIGGER_CONFIG_MAX_STALE', 24 * 3600) * 1000,
+  };
+}
+
+/** The config caches' log by default: one JSON line per event on stderr. */
+export function logToStderr(entry: Record<string, unknown>): void {
+  process.stderr.write(`${JSON.stringify(entry)}\n`);
 }
 
 /** OUTRIGGER_ON_CONFIG_ERROR: what a pod gets while no config could be loaded at all. */
@@ -103,11 +122,12 @@ export function onConfigErrorFromEnv(env: NodeJS.ProcessEnv): 'deny' | 'allow' {
   return mode;
 }
 
-function isFile(ref: SourceRef): ref is Extract<SourceRef, { scheme: 'file' }> {
+export function isFile(ref: SourceRef): ref is Extract<SourceRef, { scheme: 'file' }> {
   return ref.scheme === 'file';
 }
 
-function readLocal(ref: Extract<SourceRef, { scheme: 'file' }>): SourceSnapshot {
+/** A local source read now, while the module initialises: its failure fails the deployment. */
+export function readLocal(ref: Extract<SourceRef, { scheme: 'file' }>): SourceSnapshot {
   try {
     return fileStore.readNow(ref);
   } catch (err) {

@@ -1,5 +1,6 @@
 import { authFromEnv } from '../auth/from-env.ts';
 import { configFromEnv, onConfigErrorFromEnv } from '../config/from-env.ts';
+import { createStores, storeSettingsFromEnv } from '../config/stores.ts';
 import { DEFAULT_REVIEW_BUDGET_MS } from '../inject/budget.ts';
 import { type MetricsFormat, requestLogLine, startupLogLine } from '../observe/request-log.ts';
 import { createHandler, type WebhookHandler } from './handle.ts';
@@ -24,12 +25,14 @@ export function handlerFromEnv(
   env: NodeJS.ProcessEnv = process.env,
 ): WebhookHandler {
   const write = runtime.write ?? ((line: string) => process.stdout.write(line));
-  const auth = authFromEnv(env);
+  // One client per store for both: the caller keys may live beside the config.
+  const stores = createStores(storeSettingsFromEnv(env));
+  const auth = authFromEnv(env, { stores });
   if (!auth.ok) throw new Error(auth.error);
   if (auth.warning) write(startupLogLine('WARNING', auth.warning));
   return createHandler({
     revision: env.OUTRIGGER_REVISION ?? '',
-    config: configFromEnv(env),
+    config: configFromEnv(env, { stores }),
     onConfigUnavailable: onConfigErrorFromEnv(env),
     budgetMs: reviewBudgetFromEnv(env),
     ...(runtime.maxPatchBytes !== undefined && { maxPatchBytes: runtime.maxPatchBytes }),

@@ -8,7 +8,7 @@ import { parseCost, WORST_RATIO } from '../admission/parse-cost.ts';
 import { reviewText } from '../admission/review.ts';
 import { bearerToken } from '../auth/bearer.ts';
 import { takePathKey } from '../auth/path-key.ts';
-import type { Authorizer } from '../auth/verify.ts';
+import type { Authorizer, AuthVerdict } from '../auth/verify.ts';
 import { InjectionCache } from '../inject/result-cache.ts';
 import { parseInjectEnvs } from '../path/params.ts';
 
@@ -89,7 +89,8 @@ export type HeadDecision =
  */
 export interface WebhookHandler {
   (req: HttpRequest): Promise<HttpResponse>;
-  head: (req: RequestHead) => HeadDecision;
+  /** A promise only while the caller keys are first loaded (lib/auth/stored-keys.ts). */
+  head: (req: RequestHead) => HeadDecision | Promise<HeadDecision>;
 }
 
 export interface HandlerOptions extends ReviewSettings {
@@ -112,7 +113,7 @@ export function createHandler(options: HandlerOptions): WebhookHandler {
 
   // Everything that can be told from the head is told here, so a caller who may not inject (anonymous,
   // the wrong route, a compressed or oversized body) is answered before a byte of the body is read.
-  const head = (req: RequestHead): HeadDecision => {
+  const head = (req: RequestHead): HeadDecision | Promise<HeadDecision> => {
     const start = now();
     // Probes are not logged: they carry nothing and would outnumber the reviews.
     if (req.path === '/healthz' || req.path === '/ready') {
@@ -153,80 +154,86 @@ export function createHandler(options: HandlerOptions): WebhookHandler {
       // the pod.
       return refused(404, 'no route; the webhook is at /inject', {}, 'no route for this path');
     }
-    if (options.authorize) {
-      const verdict = options.authorize(cluster, [key, bearerToken(req.headers.authorization)]);
-      if (!verdict.allowed) {
-        return refused(
-          verdict.status,
-          verdict.reason,
-          verdict.status === 401 ? { 'www-authenticate': 'Bearer' } : {},
-        );
-      }
-    }
-    if (req.method !== 'POST')
-      return refused(405, `method ${req.method} not allowed; use POST`, { allow: 'POST' });
-    // A compressed body could inflate to any size; the API server never compresses a review.
-    const encoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase();
-    if (encoding !== '' && encoding !== 'identity') {
+    const afterAuth = (verdict: AuthVerdict): HeadDecision => {
+      if (verdict.allowed) return checkRequest();
       return refused(
-        415,
-        `unsupported Content-Encoding ${JSON.stringify(encoding)}; send the body uncompressed (identity)`,
+        verdict.status,
+        verdict.reason,
+        verdict.status === 401 ? { 'www-authenticate': 'Bearer' } : {},
       );
-    }
-    const length = req.headers['content-length'];
-    const declaredBytes = length !== undefined && /^\d+$/.test(length.trim()) ? Number(length) : undefined;
-    if (declaredBytes !== undefined && declaredBytes > MAX_BODY_BYTES)
-      return refused(413, `request body is ${declaredBytes} bytes; the limit is ${MAX_BODY_BYTES}`);
-    // Content type before the body: "no body found" would hide the real problem.
-    const type = req.headers['content-type'] ?? '';
-    if (!isJsonContentType(type))
-      return refused(415, `invalid Content-Type ${JSON.stringify(type)}, want "application/json"`);
-
-    const review = async (read: BodyRead): Promise<HttpResponse> => {
-      if ('busy' in read) {
-        return refuse(
-          503,
-          `too many request bodies in flight on this instance (limit ${read.busy.limitBytes} bytes); retry`,
-          { 'retry-after': String(read.busy.retryAfterSeconds) },
-        );
-      }
-      if ('tooLarge' in read) return refuse(413, `request body is over the limit of ${MAX_BODY_BYTES} bytes`);
-      const body = read.bytes;
-      const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-      if (size > MAX_BODY_BYTES)
-        return refuse(413, `request body is ${size} bytes; the limit is ${MAX_BODY_BYTES}`);
-      if (size === 0) return refuse(400, 'no body found');
-      // Before JSON.parse: a body's memory is what it parses into. The bound needs no reading; a body
-      // whose bound is over the limit is scanned (nodeFront has done it for the bodies it read).
-      const cost =
-        read.cost ?? (WORST_RATIO * size <= MAX_PARSE_BYTES ? WORST_RATIO * size : parseCost(body));
-      if (cost > MAX_PARSE_BYTES) {
-        return refuse(
-          413,
-          `request body would parse into about ${mibOf(cost)} MiB (${size} bytes of JSON); the limit is ${mibOf(MAX_PARSE_BYTES)} MiB`,
-        );
-      }
-
-      let parsed: unknown = read.parsed;
-      let result: Awaited<ReturnType<typeof handleReview>> | undefined;
-      if (parsed === undefined) {
-        try {
-          parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
-        } catch (err) {
-          result = unreadableReview(`request body is not JSON: ${(err as Error).message}`);
-        }
-      }
-      // handleReview answers every failure of the review itself; anything else is the platform's 500.
-      result ??= await handleReview(parsed, path, settings, size);
-      const { review: answer, outcome } = result;
-      options.onRequest?.({ status: 200, durationMs: now() - start, cluster, review: outcome });
-      return { status: 200, headers: { 'content-type': 'application/json' }, body: reviewText(answer) };
     };
-    return { cluster, review };
+    const checkRequest = (): HeadDecision => {
+      if (req.method !== 'POST')
+        return refused(405, `method ${req.method} not allowed; use POST`, { allow: 'POST' });
+      // A compressed body could inflate to any size; the API server never compresses a review.
+      const encoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase();
+      if (encoding !== '' && encoding !== 'identity') {
+        return refused(
+          415,
+          `unsupported Content-Encoding ${JSON.stringify(encoding)}; send the body uncompressed (identity)`,
+        );
+      }
+      const length = req.headers['content-length'];
+      const declaredBytes = length !== undefined && /^\d+$/.test(length.trim()) ? Number(length) : undefined;
+      if (declaredBytes !== undefined && declaredBytes > MAX_BODY_BYTES)
+        return refused(413, `request body is ${declaredBytes} bytes; the limit is ${MAX_BODY_BYTES}`);
+      // Content type before the body: "no body found" would hide the real problem.
+      const type = req.headers['content-type'] ?? '';
+      if (!isJsonContentType(type))
+        return refused(415, `invalid Content-Type ${JSON.stringify(type)}, want "application/json"`);
+
+      const review = async (read: BodyRead): Promise<HttpResponse> => {
+        if ('busy' in read) {
+          return refuse(
+            503,
+            `too many request bodies in flight on this instance (limit ${read.busy.limitBytes} bytes); retry`,
+            { 'retry-after': String(read.busy.retryAfterSeconds) },
+          );
+        }
+        if ('tooLarge' in read)
+          return refuse(413, `request body is over the limit of ${MAX_BODY_BYTES} bytes`);
+        const body = read.bytes;
+        const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+        if (size > MAX_BODY_BYTES)
+          return refuse(413, `request body is ${size} bytes; the limit is ${MAX_BODY_BYTES}`);
+        if (size === 0) return refuse(400, 'no body found');
+        // Before JSON.parse: a body's memory is what it parses into. The bound needs no reading; a body
+        // whose bound is over the limit is scanned (nodeFront has done it for the bodies it read).
+        const cost =
+          read.cost ?? (WORST_RATIO * size <= MAX_PARSE_BYTES ? WORST_RATIO * size : parseCost(body));
+        if (cost > MAX_PARSE_BYTES) {
+          return refuse(
+            413,
+            `request body would parse into about ${mibOf(cost)} MiB (${size} bytes of JSON); the limit is ${mibOf(MAX_PARSE_BYTES)} MiB`,
+          );
+        }
+
+        let parsed: unknown = read.parsed;
+        let result: Awaited<ReturnType<typeof handleReview>> | undefined;
+        if (parsed === undefined) {
+          try {
+            parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
+          } catch (err) {
+            result = unreadableReview(`request body is not JSON: ${(err as Error).message}`);
+          }
+        }
+        // handleReview answers every failure of the review itself; anything else is the platform's 500.
+        result ??= await handleReview(parsed, path, settings, size);
+        const { review: answer, outcome } = result;
+        options.onRequest?.({ status: 200, durationMs: now() - start, cluster, review: outcome });
+        return { status: 200, headers: { 'content-type': 'application/json' }, body: reviewText(answer) };
+      };
+      return { cluster, review };
+    };
+
+    if (!options.authorize) return checkRequest();
+    const verdict = options.authorize(cluster, [key, bearerToken(req.headers.authorization)]);
+    // Only while the keys are first loaded (lib/auth/stored-keys.ts) does the decision wait.
+    return verdict instanceof Promise ? verdict.then(afterAuth) : afterAuth(verdict);
   };
 
   const handle = async (req: HttpRequest): Promise<HttpResponse> => {
-    const decision = head(req);
+    const decision = await head(req);
     if (decision.answer) return decision.answer;
     if (req.bodyTooLarge) return decision.review({ tooLarge: true });
     return decision.review({ bytes: req.body ?? Buffer.alloc(0), parsed: req.parsedBody });

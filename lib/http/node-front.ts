@@ -86,44 +86,52 @@ export function nodeFront(
 ): (req: IncomingMessage, res: ServerResponse, expectContinue?: boolean) => void {
   const budget = options.budget ?? new BodyBudget();
   return (req, res, expectContinue = false) => {
-    let decision: HeadDecision;
+    let decided: HeadDecision | Promise<HeadDecision>;
     try {
-      decision = handle.head(headOf(req));
+      decided = handle.head(headOf(req));
     } catch {
       fail(res);
       return;
     }
-    // A caller that expects `100 Continue` sends no body until it gets one: nothing to wait for till then.
-    let bodyComing = !expectContinue;
-    if (decision.answer) {
-      sendWhenHeard(req, res, decision.answer, bodyComing);
-      return;
-    }
-    const { review } = decision;
-    const invite = () => {
-      if (expectContinue) res.writeContinue();
-      bodyComing = true;
-    };
-    readBody(req, res, decision.cluster, budget, invite)
-      .then(async (read) => {
-        // Express would refuse (and log with a stack trace) a path it cannot percent-decode: answered here.
-        if (
-          'bytes' in read &&
-          options.pass &&
-          (read.cost as number) <= MAX_PARSE_BYTES &&
-          decodes((req.url ?? '/').split('?')[0] as string)
-        ) {
-          const admitted: Admitted = { review, bytes: read.bytes as Buffer, cost: read.cost as number };
-          Object.assign(req, { rawBody: read.bytes, [ADMITTED]: admitted });
-          options.pass(req, res);
-          return;
-        }
-        const out = await review(read);
-        if ('bytes' in read) send(res, out);
-        else sendWhenHeard(req, res, out, bodyComing);
-      })
-      .catch(() => fail(res));
+    // While the decision waits (the caller keys' first load), the body stays unread in the socket.
+    if (decided instanceof Promise) decided.then(proceed(req, res, expectContinue), () => fail(res));
+    else proceed(req, res, expectContinue)(decided);
   };
+
+  function proceed(req: IncomingMessage, res: ServerResponse, expectContinue: boolean) {
+    return (decision: HeadDecision): void => {
+      // A caller that expects `100 Continue` sends no body until it gets one: nothing to wait for till then.
+      let bodyComing = !expectContinue;
+      if (decision.answer) {
+        sendWhenHeard(req, res, decision.answer, bodyComing);
+        return;
+      }
+      const { review } = decision;
+      const invite = () => {
+        if (expectContinue) res.writeContinue();
+        bodyComing = true;
+      };
+      readBody(req, res, decision.cluster, budget, invite)
+        .then(async (read) => {
+          // Express would refuse (and log with a stack trace) a path it cannot percent-decode: answered here.
+          if (
+            'bytes' in read &&
+            options.pass &&
+            (read.cost as number) <= MAX_PARSE_BYTES &&
+            decodes((req.url ?? '/').split('?')[0] as string)
+          ) {
+            const admitted: Admitted = { review, bytes: read.bytes as Buffer, cost: read.cost as number };
+            Object.assign(req, { rawBody: read.bytes, [ADMITTED]: admitted });
+            options.pass(req, res);
+            return;
+          }
+          const out = await review(read);
+          if ('bytes' in read) send(res, out);
+          else sendWhenHeard(req, res, out, bodyComing);
+        })
+        .catch(() => fail(res));
+    };
+  }
 }
 
 /** The head of a node:http request: the target as sent without the query, percent-decoded. */
