@@ -3,7 +3,7 @@
 // the real dist/cli.js) pointing at its own region's URL.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -54,10 +54,7 @@ function run(env: Record<string, string>): {
     encoding: 'utf8',
     env: { PATH: `${bin}:${process.env.PATH}`, FLEET: join(dir, 'fleet.tsv'), OUT: out, ...env },
   });
-  let recorded: string[] = [];
-  try {
-    recorded = readFileSync(calls, 'utf8').trim().split('\n');
-  } catch {}
+  const recorded = existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n') : [];
   return { status: r.status, stderr: r.stderr, calls: recorded, out };
 }
 
