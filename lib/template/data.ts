@@ -32,7 +32,14 @@ export interface TemplateData {
   /** Names of the pod's containers other than istio-proxy, in order (ISTIO_META_APP_CONTAINERS, default-container). */
   appContainers: string[];
   nativeSidecars: boolean;
+  /** The proxy container's image: the annotation's or the values' full reference, else proxyImageURL. */
   proxyImage: string;
+  /**
+   * Istio's `.ProxyImage`: always `<hub>/<values.global.proxy.image or proxyv2>:<tag>[-<type>]`, even when
+   * that image is a full reference (the 1.28-1.30 init container falls back to it).
+   */
+  proxyImageURL: string;
+  /** Istio master's init container image (`.ProxyInitImage`, with the template's full-reference check). */
   proxyInitImage: string;
   proxyUID: number;
   proxyGID: number;
@@ -91,7 +98,18 @@ export function buildTemplateData(pod: Pod, config: InjectorConfig, ctx: Request
     appContainers: (pod.spec?.containers ?? []).map((c) => c.name).filter((n) => n !== 'istio-proxy'),
     nativeSidecars,
     proxyImage: imageFor(annotations, global, proxyValues.image, imageType || str(global.variant)),
-    proxyInitImage: imageFor(annotations, global, obj(global.proxy_init).image, ''),
+    proxyImageURL: imageURL(
+      global.hub,
+      str(proxyValues.image) || 'proxyv2',
+      global.tag,
+      imageType || str(global.variant),
+    ),
+    proxyInitImage: imageFor(
+      annotations,
+      global,
+      str(obj(global.proxy_init).image) || 'proxyv2',
+      annotations['sidecar.istio.io/proxyImageType'] ?? str(global.variant),
+    ),
     proxyUID: 1337,
     proxyGID: 1337,
     proxyResources: proxyResources(annotations, proxyValues.resources),

@@ -5,7 +5,10 @@ module outrigger.test/istiod
 
 go 1.25.9
 
-require istio.io/istio v0.0.0-20260826214018-9739e10eb9d7
+require (
+	istio.io/api v1.30.7-0.20261021175240-f9bddddda721
+	istio.io/istio v0.0.0-20260826214018-9739e10eb9d7
+)
 
 require (
 	cel.dev/expr v0.25.2 // indirect
@@ -122,7 +125,6 @@ require (
 	gopkg.in/evanphx/json-patch.v4 v4.13.0 // indirect
 	gopkg.in/inf.v0 v0.9.1 // indirect
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
-	istio.io/api v1.30.7-0.20261021175240-f9bddddda721 // indirect
 	istio.io/client-go v1.30.4-0.20260824164123-eb36a3f6cac0 // indirect
 	k8s.io/api v0.35.3 // indirect
 	k8s.io/apiextensions-apiserver v0.35.3 // indirect
