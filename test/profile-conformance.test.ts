@@ -9,10 +9,10 @@ import { layerBundles } from '../lib/config/bundle.ts';
 import { compileBundle, type InjectorConfig } from '../lib/config/compile.ts';
 import { DEFAULT_BUNDLE } from '../lib/config/default.ts';
 import { deepMerge, isObject, type Json, type JsonObject } from '../lib/json.ts';
-import { strategicMerge } from '../lib/merge/strategic.ts';
 import { profileBundle } from '../lib/profile/registry.ts';
 import {
   caseLayer,
+  withClassicProxyFolded,
   normalise,
   podsOf,
   RELEASES,
@@ -106,34 +106,6 @@ function withoutGoZeroes(doc: Json): Json {
   }
   if (Array.isArray(out.items)) out.items = out.items.map(withoutGoZeroes);
   return out;
-}
-
-/** A classic istio-proxy beside the native one, merged into it; the status then lists no containers. */
-function withClassicProxyFolded(doc: Json): Json {
-  if (Array.isArray(doc)) return doc.map(withClassicProxyFolded);
-  if (!isObject(doc)) return doc;
-  const template = isObject(doc.spec) && isObject(doc.spec.template) ? doc.spec.template : doc;
-  const spec = template.spec as JsonObject;
-  const containers = (spec.containers ?? []) as JsonObject[];
-  const classic = containers.find((c) => c.name === 'istio-proxy');
-  if (!classic || !((spec.initContainers ?? []) as JsonObject[]).some((c) => c.name === 'istio-proxy'))
-    return doc;
-  const out = structuredClone(doc) as JsonObject;
-  const t = (isObject(out.spec) && isObject(out.spec.template) ? out.spec.template : out) as JsonObject;
-  const merged = strategicMerge(
-    { spec: { initContainers: (t.spec as JsonObject).initContainers as Json } },
-    { spec: { initContainers: [classic] } },
-  ) as JsonObject;
-  t.spec = {
-    ...(t.spec as JsonObject),
-    containers: containers.filter((c) => c !== classic) as Json,
-    initContainers: (merged.spec as JsonObject).initContainers as Json,
-  };
-  const status = ((t.metadata as JsonObject).annotations as JsonObject)[
-    'sidecar.istio.io/status'
-  ] as JsonObject;
-  delete status.containers;
-  return normalise(out) as Json;
 }
 
 function kubeInjectConfig(release: Release, c: ReleaseCase): InjectorConfig {

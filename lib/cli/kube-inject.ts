@@ -6,6 +6,7 @@ import { injectPod } from '../inject/inject-pod.ts';
 import { isObject } from '../json.ts';
 import { podSlotsOf } from '../kube/pod-templates.ts';
 import type { Pod } from '../kube/types.ts';
+import { parseProxyConfigOverlay } from '../template/proxy-config.ts';
 
 export interface KubeInjectOptions {
   revision: string;
@@ -49,6 +50,11 @@ export function kubeInject(
       let result: ReturnType<typeof injectPod>;
       try {
         checkPodLimits(slot.pod);
+        // istioctl applies the pod's ProxyConfig before it decides, after the host-network skip: a bad
+        // one fails a pod that would not be injected too.
+        const proxyConfig = slot.pod.metadata?.annotations?.['proxy.istio.io/config'];
+        if (slot.pod.spec?.hostNetwork !== true && proxyConfig !== undefined && proxyConfig.trim() !== '')
+          parseProxyConfigOverlay(proxyConfig);
         result = injectPod(slot.pod, config, {
           namespace: slot.workload.namespace,
           proxyEnvs: {},

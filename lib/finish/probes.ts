@@ -88,8 +88,11 @@ function prober(
   statusPort: number,
 ): JsonObject | undefined {
   if (!isObject(probe)) return undefined;
-  if (isObject(probe.grpc))
-    return compact({ grpc: probe.grpc, timeoutSeconds: withTimeout ? probe.timeoutSeconds : undefined });
+  if (isObject(probe.grpc)) {
+    // As Go's GRPCAction marshals: port, then service, which has no omitempty (null when unset).
+    const grpc = { port: probe.grpc.port, service: probe.grpc.service ?? null } as JsonObject;
+    return compact({ grpc, timeoutSeconds: withTimeout ? probe.timeoutSeconds : undefined });
+  }
   const kind = isObject(probe.httpGet) ? 'httpGet' : isObject(probe.tcpSocket) ? 'tcpSocket' : undefined;
   if (!kind) return undefined;
   const action = { ...(probe[kind] as JsonObject) };

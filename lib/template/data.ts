@@ -186,7 +186,8 @@ const withoutNil = new WeakMap<JsonObject, JsonObject>();
  */
 function namedList(annotation: string | undefined): JsonObject[] {
   if (annotation === undefined) return [];
-  const map = JSON.parse(annotation) as Record<string, JsonObject>;
+  const parsed = JSON.parse(annotation) as Record<string, JsonObject> | [];
+  const map = Array.isArray(parsed) ? {} : parsed;
   return Object.keys(map)
     .sort()
     .map((name) => {

@@ -119,6 +119,8 @@ function proxyConfigProblem(v: string): string | undefined {
 function jsonMapProblem(v: string, what: string): string | undefined {
   try {
     const parsed: unknown = JSON.parse(v);
+    // An empty list renders nothing in Istio's template (it ranges over it), so it is no error.
+    if (Array.isArray(parsed) && parsed.length === 0) return undefined;
     if (!isObject(parsed) || Object.values(parsed).some((x) => !isObject(x))) return `must be ${what}`;
     return undefined;
   } catch {

@@ -14,6 +14,7 @@ import {
   type Release,
   releaseCases,
   releaseDefaults,
+  withClassicProxyFolded,
 } from '../support/conformance.ts';
 import type { Oracle, OracleRequest } from './oracle.ts';
 import type { ParityCase, Variation } from './workloads.ts';
@@ -67,7 +68,7 @@ function withoutGoOmitEmpty(doc: Json): Json {
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(doc)) {
     if (OMITEMPTY.has(k) && (v === '' || v === 0 || v === false)) continue;
-    out[k] = withoutGoOmitEmpty(v);
+    out[k] = withoutGoOmitEmpty(v as Json);
   }
   return out;
 }
@@ -75,6 +76,8 @@ function withoutGoOmitEmpty(doc: Json): Json {
 const KNOWN: KnownClass[] = [
   { name: 'go-zero-status', adjust: withoutGoZeroStatus },
   { name: 'go-omitempty-zero', adjust: withoutGoOmitEmpty },
+  // A template that patches containers[istio-proxy] beside a native sidecar (README: the sidecar-spire row).
+  { name: 'classic-proxy-beside-native', adjust: withClassicProxyFolded },
 ];
 
 export interface ReleaseSides {
@@ -160,7 +163,7 @@ export async function compareCase(sides: ReleaseSides, oracle: Oracle, c: Parity
   if (firstDifference(got, want)) {
     for (const known of KNOWN) {
       const g = got.map(known.adjust);
-      const w = adjusted.map(known.adjust);
+      const w = adjusted.map((d) => known.adjust(d));
       if (JSON.stringify(g) !== JSON.stringify(got) || JSON.stringify(w) !== JSON.stringify(adjusted)) {
         got = g;
         adjusted = w;
@@ -170,7 +173,11 @@ export async function compareCase(sides: ReleaseSides, oracle: Oracle, c: Parity
   }
   const diff = firstDifference(got, adjusted);
   if (!diff) return { kind: 'equal', classes };
-  return { kind: 'different', signature: diff.path.replace(/\/\d+(?=\/|$)/g, '/#'), detail: diff.text };
+  return {
+    kind: 'different',
+    signature: diff.path.replace(/\/\d+(?=\/|$)/g, '/#').replace(/\/app-health\/[^/]+\//g, '/app-health/#/'),
+    detail: diff.text,
+  };
 }
 
 function firstDifference(
