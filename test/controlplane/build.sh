@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the e2e suite's real peers from their Go modules, pinned by the go.mod files beside this script
-# and in test/istiod: etcd, kube-apiserver, kube-controller-manager and kubectl (Kubernetes 1.35.4), and
-# istiod's injection side (Istio's release-1.30 branch). The binaries go to .scratch/controlplane, a
+# and in test/istiod: etcd, kube-apiserver, kube-controller-manager and kubectl (Kubernetes 1.35.4),
+# istiod's injection side (Istio's release-1.30 branch) and Istio's injector as an oracle (1.30, master). The binaries go to .scratch/controlplane, a
 # git-ignored folder; a binary newer than its go.mod and sources is kept. Go's own caches (GOCACHE,
 # GOMODCACHE) make a rebuild after a go.mod change cheap.
 set -euo pipefail
@@ -29,4 +29,16 @@ cd "$root/test/istiod"
 if ! fresh istiod-injection go.mod go.sum main.go; then
   echo "building istiod-injection (Istio release-1.30) into $out"
   go build -buildvcs=false -trimpath -o "$out/istiod-injection" .
+fi
+
+# Istio's own injector as the parity oracle and speed baseline (test/istiod/oracle), per release: the
+# release-1.30 commit (go.mod) and the master commit (master.mod). The module proxy serves no 1.28 or
+# 1.29 commit of istio.io/istio, so those releases have no oracle.
+if ! fresh istio-oracle-1.30 go.mod go.sum oracle; then
+  echo "building istio-oracle-1.30 into $out"
+  go build -buildvcs=false -trimpath -o "$out/istio-oracle-1.30" ./oracle
+fi
+if ! fresh istio-oracle-master master.mod master.sum oracle; then
+  echo "building istio-oracle-master into $out"
+  go build -buildvcs=false -trimpath -modfile=master.mod -o "$out/istio-oracle-master" ./oracle
 fi
