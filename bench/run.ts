@@ -5,6 +5,8 @@
 //   npm run bench -- --quick      every figure with fewer runs and shorter load (under a minute; CI)
 //   npm run bench -- --json       one JSON object on stdout instead of the table
 //   npm run bench -- --no-build   use dist/ as it is (otherwise rebuilt when older than the sources)
+//   npm run bench -- --istio      instead: per review, Outrigger's Lambda handler beside istiod's
+//                                 serveInject, both in process (bench/istio.ts)
 //   npm run bench -- --e2e        instead: the API server's webhook latency for Outrigger against a
 //                                 no-op webhook on a real kube-apiserver (bench/e2e-latency.ts)
 //
@@ -32,8 +34,14 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
     e2e: { type: 'boolean', default: false },
+    istio: { type: 'boolean', default: false },
   },
 });
+if (args.istio) {
+  const { measureBesideIstio } = await import('./istio.ts');
+  process.stdout.write(`${await measureBesideIstio(args.quick)}\n`);
+  process.exit(0);
+}
 if (args.e2e) {
   const { measureE2eLatency } = await import('./e2e-latency.ts');
   process.stdout.write(`${await measureE2eLatency(args.quick ? 100 : 300)}\n`);

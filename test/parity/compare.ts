@@ -108,6 +108,8 @@ export function releaseSides(release: Release, liquidCustom: string): ReleaseSid
           set: [],
           source: 'parity',
         });
+        // Compiled bundles are large: a few are kept, not every variation of a long run.
+        if (ours.size >= 32) ours.clear();
         ours.set(key(v), (config = compileBundle(bundle, 'parity')));
       }
       return config;
@@ -124,6 +126,7 @@ export function releaseSides(release: Release, liquidCustom: string): ReleaseSid
           mesh: yaml.dump(deepMerge(defaults.mesh, v.mesh)),
           native: v.native,
         };
+        if (istio.size >= 256) istio.clear();
         istio.set(key(v), settings);
       }
       return settings;

@@ -121,6 +121,10 @@ func serveRequests(in *os.File, out *os.File) error {
 		var err error
 		if !ok {
 			if s, err = load(req.Config, req.Values, req.Mesh); err == nil {
+				// Parsed templates are large: a few settings are kept, not every variation of a long run.
+				if len(cache) >= 32 {
+					clear(cache)
+				}
 				cache[key] = s
 			}
 		}
