@@ -51,7 +51,8 @@ export function applyPrometheusMerge(pod: Pod, settings: PrometheusSettings): Po
   // The first target stands for a missing port or path annotation.
   const path = fields.path ?? targets?.[0]?.path;
   const port = fields.port ?? targets?.[0]?.port;
-  if (port !== undefined) checkPort(port, settings.statusPort);
+  // Releases before scrape targets (1.30 and earlier) pass any port through to the agent unchecked.
+  if (port !== undefined && settings.scrapeTargets) checkPort(port, settings.statusPort);
 
   let out = pod;
   if (
