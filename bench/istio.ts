@@ -4,7 +4,7 @@
 // NewWebhook registers, test/istiod/oracle `bench`) against Outrigger's Lambda handler, both in
 // process with the same 1.30 settings. Each Outrigger call gets a pod it has not seen (a label counts
 // up), so its result cache never answers; Istio has none.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,10 @@ import {
   releaseDocs,
 } from '../test/support/conformance.ts';
 import { review } from '../test/support/reviews.ts';
+import { httpRequest } from '../test/support/http-request.ts';
+import { freePort } from '../test/support/spawn-server.ts';
+import { distinctWorkloads } from './lib/bodies.ts';
+import { runLoad, startServer } from './lib/servers.ts';
 import { parityCases } from '../test/parity/run-parity.ts';
 import { oracleBinary } from '../test/parity/oracle.ts';
 
@@ -61,6 +65,15 @@ function corpus(generated: number): { name: string; pod: JsonObject }[] {
   return out;
 }
 
+/** The 1.30 chart's injector config, values and mesh config, as files `istio-oracle` reads. */
+export function writeIstioSettings(dir: string): void {
+  const release = RELEASES.find((r) => r.dir === '1.30') as (typeof RELEASES)[number];
+  const configMap = yaml.load(injectorConfigMap(release)) as { data: { config: string; values: string } };
+  writeFileSync(join(dir, 'config'), configMap.data.config);
+  writeFileSync(join(dir, 'values'), configMap.data.values);
+  writeFileSync(join(dir, 'mesh'), yaml.dump(releaseDefaults(release).mesh));
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 export async function measureBesideIstio(quick: boolean): Promise<string> {
@@ -70,10 +83,7 @@ export async function measureBesideIstio(quick: boolean): Promise<string> {
   const defaults = releaseDefaults(release);
   const dir = mkdtempSync(join(tmpdir(), 'outrigger-istio-bench-'));
   try {
-    const configMap = yaml.load(injectorConfigMap(release)) as { data: { config: string; values: string } };
-    writeFileSync(join(dir, 'config'), configMap.data.config);
-    writeFileSync(join(dir, 'values'), configMap.data.values);
-    writeFileSync(join(dir, 'mesh'), yaml.dump(defaults.mesh));
+    writeIstioSettings(dir);
     const cases = corpus(quick ? 20 : 100).filter((c) => c.pod.spec);
     const bodies = cases.map((c) => ({
       name: c.name,
@@ -172,6 +182,65 @@ export async function measureBesideIstio(quick: boolean): Promise<string> {
     );
     return lines.join('\n');
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Requests per second per core over HTTP: istiod's webhook handler served by `istio-oracle serve`
+ * (GOMAXPROCS=1) against dist/server.js (one Node thread), each loaded in turn with distinct workloads
+ * by autocannon from this process.
+ */
+export async function measureHttpBesideIstio(quick: boolean): Promise<string> {
+  const binary = oracleBinary('1.30');
+  if (!binary) throw new Error('istio-oracle-1.30 is not built: bash test/controlplane/build.sh');
+  const dir = mkdtempSync(join(tmpdir(), 'outrigger-istio-http-'));
+  writeIstioSettings(dir);
+  const port = await freePort();
+  const istiod = spawn(binary, ['serve', '--dir', dir, '--native', '--listen', `127.0.0.1:${port}`], {
+    env: { ...process.env, GOMAXPROCS: '1' },
+    stdio: 'ignore',
+  });
+  const workload = distinctWorkloads(5_000_000);
+  let sent = 0;
+  const next = () => workload(sent++);
+  const body = next();
+  const ours = await startServer('server', body);
+  try {
+    const istioUrl = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      try {
+        if ((await httpRequest(`${istioUrl}/healthz`, { timeoutMs: 1000 })).status === 200) break;
+      } catch {
+        if (i > 200) throw new Error('istio-oracle serve did not start');
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const first = await httpRequest(`${istioUrl}/inject`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      timeoutMs: 5000,
+    });
+    if (!first.text.includes('"patch"'))
+      throw new Error(`istiod did not inject: ${first.text.slice(0, 300)}`);
+    const seconds = quick ? 2 : 5;
+    const rounds = quick ? 1 : 3;
+    const istio: number[] = [];
+    const outrigger: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      istio.push((await runLoad(istioUrl, next, seconds, 16)).rps);
+      outrigger.push((await runLoad(ours.url, next, seconds, 16)).rps);
+    }
+    const i = median(istio);
+    const o = median(outrigger);
+    return [
+      '',
+      `HTTP, one core each, distinct workloads, 16 connections, ${rounds} × ${seconds} s: istiod's serveInject ${i.toFixed(0)} requests/s, dist/server.js ${o.toFixed(0)} requests/s: ${(o / i).toFixed(2)}x`,
+    ].join('\n');
+  } finally {
+    istiod.kill();
+    await ours.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -38,8 +38,9 @@ const { values: args } = parseArgs({
   },
 });
 if (args.istio) {
-  const { measureBesideIstio } = await import('./istio.ts');
+  const { measureBesideIstio, measureHttpBesideIstio } = await import('./istio.ts');
   process.stdout.write(`${await measureBesideIstio(args.quick)}\n`);
+  process.stdout.write(`${await measureHttpBesideIstio(args.quick)}\n`);
   process.exit(0);
 }
 if (args.e2e) {

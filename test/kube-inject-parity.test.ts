@@ -10,12 +10,12 @@ import type { JsonObject } from '../lib/json.ts';
 
 type Container = { name: string; image?: string; env?: { name: string; value?: string }[] };
 
-function inject(profile: string, pod: JsonObject, values: JsonObject = {}) {
+function inject(profile: string, pod: JsonObject, values: JsonObject = {}, nativeSidecars = true) {
   const config = compileBundle(
     bundleFromParts({ layers: [{ values }], profile, set: [], source: 'test' }),
     'test',
   );
-  const result = kubeInject(yaml.dump(pod), config, { revision: '', nativeSidecars: true });
+  const result = kubeInject(yaml.dump(pod), config, { revision: '', nativeSidecars });
   return yaml.loadAll(result.output)[0] as { spec: { initContainers: Container[]; containers: Container[] } };
 }
 
@@ -74,6 +74,13 @@ describe('parity regressions (found by the oracle)', () => {
     assert.throws(() => inject('istio-1.30', pod(bad)), /Pod "default\/p": not YAML/);
     const hostNetwork = inject('istio-1.30', pod(bad, { hostNetwork: true }));
     assert.equal(hostNetwork.spec.initContainers, undefined);
+  });
+
+  it('sidecar.istio.io/nativeSidecar: any value but "false" makes a native sidecar, as the template reads it', () => {
+    const out = inject('istio-1.30', pod({ 'sidecar.istio.io/nativeSidecar': 'maybe' }), {}, false);
+    assert.ok(named(out.spec.initContainers, 'istio-proxy'), 'native');
+    const unset = inject('istio-1.30', pod({ 'sidecar.istio.io/nativeSidecar': '' }), {}, false);
+    assert.ok(named(unset.spec.containers, 'istio-proxy'), 'empty: the setting decides');
   });
 
   it('1.30 passes a prometheus.io/port that is no port number to the agent; master refuses it', () => {

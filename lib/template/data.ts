@@ -73,11 +73,11 @@ export function buildTemplateData(pod: Pod, config: InjectorConfig, ctx: Request
   const proxyValues = obj(global.proxy);
   const proxyConfig = effectiveProxyConfig(mesh, annotations[PROXY_CONFIG_ANNOTATION]);
 
+  // As Istio's template reads it: any value but "false" means native; an empty one is unset.
   const nativeAnnotation = annotations[NATIVE_SIDECAR_ANNOTATION];
-  const nativeSidecars =
-    nativeAnnotation === 'true' || nativeAnnotation === 'false'
-      ? nativeAnnotation === 'true'
-      : (ctx.nativeSidecars ?? config.bundle.nativeSidecars);
+  const nativeSidecars = nativeAnnotation
+    ? nativeAnnotation !== 'false'
+    : (ctx.nativeSidecars ?? config.bundle.nativeSidecars);
   const imageType =
     annotations['sidecar.istio.io/proxyImageType'] ?? str(obj(proxyConfig.full.image).imageType);
 
