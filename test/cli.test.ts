@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -204,11 +204,22 @@ describe('outrigger kube-inject', () => {
       stderr: cli(['kube-inject', '-f', '-'], 'a: [\n').stderr,
     });
     assert.match(cli(['kube-inject', '-f', '-'], 'a: [\n').stderr, /^error: input is not YAML: /);
-    assert.equal(cli(['kube-inject']).stderr, 'error: -f FILE (or - for standard input) is required\n');
+    const hint = "run 'outrigger kube-inject --help' for usage\n";
+    assert.deepEqual(cli(['kube-inject']), {
+      code: 2,
+      stdout: '',
+      stderr: `error: -f FILE (or - for standard input) is required\n${hint}`,
+    });
     assert.equal(
       cli(['kube-inject', '-f', '-', '--native-sidecars', 'maybe'], '').stderr,
-      'error: --native-sidecars must be true or false, not "maybe"\n',
+      `error: --native-sidecars must be true or false, not "maybe"\n${hint}`,
     );
+    assert.equal(cli(['kube-inject', '--frobnicate']).code, 2, 'an unknown flag is a usage error');
+    assert.deepEqual(cli(['kube-inject', '-f', '/nonexistent/manifests.yaml']), {
+      code: 1,
+      stdout: '',
+      stderr: 'error: /nonexistent/manifests.yaml: no such file\n',
+    });
     const bad = cli(
       ['kube-inject', '-f', '-'],
       'apiVersion: v1\nkind: Pod\nmetadata: {name: p, annotations: {inject.istio.io/templates: nope}}\nspec: {containers: [{name: a}]}\n',
@@ -310,5 +321,84 @@ describe('outrigger check-inject', () => {
       on.stdout,
       /DaemonSet default\/agent: skip \(webhook .* is called; pod uses host networking\)/,
     );
+  });
+});
+
+describe('outrigger <command> --help, and one usage-error path', () => {
+  const COMMANDS = [
+    'kube-inject',
+    'check-inject',
+    'audit',
+    'webhook-config',
+    'auth-hash',
+    'bundle',
+    'publish',
+    'rollout',
+    'import',
+    'version',
+  ];
+
+  it('every command prints its usage and flags with --help or -h, and exits 0', () => {
+    for (const command of COMMANDS) {
+      for (const flag of ['--help', '-h']) {
+        const r = cli([command, flag]);
+        assert.equal(r.code, 0, `${command} ${flag}: ${r.stderr}`);
+        assert.match(r.stdout, new RegExp(`^usage: outrigger ${command}\\b`), command);
+      }
+    }
+    const top = cli(['--help']);
+    assert.equal(top.code, 0);
+    for (const command of COMMANDS) assert.match(top.stdout, new RegExp(`\\n  ${command} `), command);
+    assert.match(cli(['help', 'audit']).stdout, /^usage: outrigger audit/);
+  });
+
+  it('an unknown command or flag and an invalid choice: one line, a hint, exit 2', () => {
+    assert.deepEqual(cli(['frobnicate']), {
+      code: 2,
+      stdout: '',
+      stderr: `error: unknown command "frobnicate"\nrun 'outrigger --help' for usage\n`,
+    });
+    const choice = cli(['check-inject', '-f', '-', '-o', 'yaml'], '');
+    assert.equal(choice.code, 2);
+    assert.equal(
+      choice.stderr,
+      `error: -o must be text or json, not "yaml"\nrun 'outrigger check-inject --help' for usage\n`,
+    );
+    const flag = cli(['bundle', '--frobnicate', 'x']);
+    assert.equal(flag.code, 2);
+    assert.match(
+      flag.stderr,
+      /^error: Unknown option '--frobnicate'.*\nrun 'outrigger bundle --help' for usage\n$/s,
+    );
+  });
+});
+
+describe('check-inject evaluates the webhooks’ matchConditions (CEL)', () => {
+  it('a pod in a labelled kube-system is not sent, and check-inject says which condition is false', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'outrigger-cel-'));
+    try {
+      const mwc = join(dir, 'mwc.yaml');
+      const made = cli(['webhook-config', '--url', 'https://x.example.com/inject/cluster/c1']);
+      assert.equal(made.code, 0, made.stderr);
+      writeFileSync(mwc, made.stdout);
+      const pod =
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: a}]}\n';
+      const labelled = ['--namespace-labels', 'istio-injection=enabled', '--webhook-config', mwc];
+      const system = cli(['check-inject', '-f', '-', '--namespace', 'kube-system', ...labelled], pod);
+      assert.equal(system.code, 0, system.stderr);
+      assert.match(
+        system.stdout,
+        /^Pod kube-system\/p: skip \(no webhook is called \(.*matchCondition "skip-system-namespaces" is false/,
+      );
+      const mirror = cli(
+        ['check-inject', '-f', '-', '--namespace', 'shop', ...labelled],
+        pod.replace('{name: p}', '{name: p, annotations: {kubernetes.io/config.mirror: x}}'),
+      );
+      assert.match(mirror.stdout, /matchCondition "skip-mirror-pods" is false/);
+      const shop = cli(['check-inject', '-f', '-', '--namespace', 'shop', ...labelled], pod);
+      assert.match(shop.stdout, /^Pod shop\/p: inject \(webhook .* is called; /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

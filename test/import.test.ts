@@ -171,6 +171,13 @@ describe('outrigger import', () => {
     assert.deepEqual(result.problems, [
       'template sidecar is not a stock Istio template (a custom one, or a stock one edited): port it to Liquid as templates/sidecar.liquid (README, "Porting Go templates to Liquid")',
     ]);
+    // With --allow-custom the rest is written, but the bundle does not load until the sidecar is
+    // ported: it would otherwise serve the stock sidecar and drop the edit silently.
+    const allowed = importIstio({ injectorConfigMap: cm, allowCustom: true });
+    assert.throws(
+      () => load(allowed.files),
+      /go-templates: template sidecar is not ported yet: port go-templates\/sidecar\.yaml to Liquid as templates\/sidecar\.liquid/,
+    );
     // A 1.28 sidecar in a 1.30 ConfigMap: stock, but of another release than the rest.
     const mixed = injectorConfigMap(RELEASES[2], {
       templates: { sidecar: releaseFile(RELEASES[0], 'defaults/templates/injection-template.yaml') },

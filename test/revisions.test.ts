@@ -71,7 +71,7 @@ async function create(
   podLabels: Record<string, string> = {},
 ): Promise<{ pod?: Injected; webhook?: string; message?: string }> {
   const pod = deploymentPod('web', { labels: podLabels });
-  const hook = matchingWebhook(mwcs, pod.metadata.labels, { namespace, namespaceLabels });
+  const hook = matchingWebhook(mwcs, pod, { namespace, namespaceLabels });
   if (!hook.url) return {};
   const path = decodeURIComponent(new URL(hook.url).pathname);
   const { review: answer } = await handleReview(review(pod, { namespace }), path, {
@@ -241,7 +241,7 @@ spec:
         ['1-30', '1.30.3'],
       ] as const) {
         const pod = deploymentPod('web');
-        const hook = matchingWebhook(built.configs, pod.metadata.labels, {
+        const hook = matchingWebhook(built.configs, pod, {
           namespace: 'shop',
           namespaceLabels: { 'istio.io/rev': rev },
         });

@@ -190,7 +190,7 @@ describe('outrigger webhook-config: the URL is checked by the API server’s rul
     });
   }
 
-  it('the CLI prints every problem and exits 1', () => {
+  it('the CLI prints every problem and exits 2 (a usage error)', () => {
     const r = cli([
       'webhook-config',
       '--url',
@@ -200,7 +200,7 @@ describe('outrigger webhook-config: the URL is checked by the API server’s rul
       '--failure-policy',
       'fail',
     ]);
-    assert.equal(r.status, 1);
+    assert.equal(r.status, 2);
     assert.equal(r.stdout, '');
     assert.equal(
       r.stderr,
@@ -208,6 +208,7 @@ describe('outrigger webhook-config: the URL is checked by the API server’s rul
         `error: --url "http://x/inject": 'https' is the only allowed URL scheme, not 'http'${FORM}`,
         '       --failure-policy must be one of Fail, Ignore, not "fail"',
         "       --timeout must be a whole number of seconds from 1 to 30 (the API server's range), not 31",
+        "run 'outrigger webhook-config --help' for usage",
         '',
       ].join('\n'),
     );
@@ -346,7 +347,7 @@ describe('outrigger webhook-config --revision R... --tag NAME=R...', () => {
       '--tag',
       'default=1-30',
     ]);
-    assert.equal(conflict.status, 1);
+    assert.equal(conflict.status, 2);
     assert.match(conflict.stderr, /give either --revision default or --tag default/);
     assert.match(
       cli(['webhook-config', '--url', URL_C1, '--tag', 'prod']).stderr,
@@ -398,5 +399,14 @@ spec:
       unlabelled.stdout,
       /^Deployment shop\/web: skip \(no webhook of outrigger-sidecar-injector selects it/,
     );
+  });
+});
+
+describe('webhook-config refuses a URL whose path is not the webhook', () => {
+  it('a path other than /inject would make every call a 404', () => {
+    const r = cli(['webhook-config', '--url', 'https://x.example.com/']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /the webhook answers at \/inject .*at "\/" every call would get 404/);
+    assert.equal(cli(['webhook-config', '--url', 'https://x.example.com/inject']).status, 0);
   });
 });

@@ -49,7 +49,7 @@ export function auditCluster(
     const phase = isObject(item.status) ? item.status.phase : undefined;
     if (phase === 'Succeeded' || phase === 'Failed' || meta.deletionTimestamp) continue;
     const namespace = meta.namespace ?? '';
-    const webhook = matchingWebhook(webhookConfigs, meta.labels ?? {}, {
+    const webhook = matchingWebhook(webhookConfigs, pod, {
       namespace,
       namespaceLabels: namespaceLabels.get(namespace) ?? {},
     });

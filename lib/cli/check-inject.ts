@@ -30,9 +30,9 @@ export interface CheckOptions {
 }
 
 /**
- * Would each pod in these manifests be injected, and why: first the webhook's namespaceSelector and
- * objectSelector (as the API server applies them; a pod is sent if any webhook matches), then the
- * injector's own decision. matchConditions (CEL) are not evaluated.
+ * Would each pod in these manifests be injected, and why: first the webhook's namespaceSelector,
+ * objectSelector and matchConditions (as the API server applies them; a pod is sent if any webhook
+ * matches), then the injector's own decision.
  */
 export function checkInject(text: string, config: InjectorConfig, options: CheckOptions): CheckResult[] {
   const results: CheckResult[] = [];
@@ -43,7 +43,8 @@ export function checkInject(text: string, config: InjectorConfig, options: Check
       const meta = { ...slot.pod.metadata, namespace: slot.workload.namespace || options.namespace };
       const base = { kind: slot.workload.kind, name: slot.workload.name, namespace: meta.namespace };
       const webhook =
-        options.webhookConfigs && matchingWebhook(options.webhookConfigs, meta.labels ?? {}, options);
+        options.webhookConfigs &&
+        matchingWebhook(options.webhookConfigs, { ...slot.pod, metadata: meta }, options);
       if (webhook && !webhook.name) {
         results.push({ ...base, inject: false, reason: webhook.reason });
         continue;

@@ -27,6 +27,24 @@ export function readBundleDirectory(dir: string): PartialBundle {
     bundle.templates = templates;
   }
 
+  // `import --allow-custom` leaves a template it could not port as Go source in go-templates/: the bundle
+  // must not load without it (it would serve the stock template in its place) until it is ported.
+  const goDir = join(dir, 'go-templates');
+  if (existsSync(goDir)) {
+    const unported = readdirSync(goDir)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.slice(0, -'.yaml'.length))
+      .filter((name) => !Object.hasOwn(bundle.templates ?? {}, name))
+      .sort();
+    if (unported.length) {
+      throw configError(
+        dir,
+        'go-templates',
+        `${unported.map((n) => `template ${n} is not ported yet: port go-templates/${n}.yaml to Liquid as templates/${n}.liquid`).join('; ')}`,
+      );
+    }
+  }
+
   for (const part of ['values', 'mesh'] as const) {
     const path = join(dir, `${part}.yaml`);
     if (!existsSync(path)) continue;

@@ -50,9 +50,11 @@ export function buildWebhookConfig(
 ): { ok: true; config: JsonObject } | { ok: false; errors: string[] } {
   const revision = revisionKey(options.revision);
   const tag = options.tag;
+  const urlProblems = webhookUrlProblems(options.url);
   const errors = [
-    ...webhookUrlProblems(options.url).map((p) => `--url ${JSON.stringify(options.url)}: ${p}`),
-    ...pathProblems(options.url),
+    ...urlProblems.map((p) => `--url ${JSON.stringify(options.url)}: ${p}`),
+    // The path is read only from a URL the API server would take.
+    ...(urlProblems.length ? [] : pathProblems(options.url)),
     ...problems(options, revision),
   ];
   if (errors.length) return { ok: false, errors };
@@ -141,6 +143,11 @@ function pathProblems(url: string): string[] {
     path = new URL(url).pathname;
   } catch {
     return [];
+  }
+  if (path !== '/inject' && !path.startsWith('/inject/')) {
+    return [
+      `--url ${JSON.stringify(url)}: the webhook answers at /inject (https://HOST/inject/cluster/<id>/...); at ${JSON.stringify(path)} every call would get 404`,
+    ];
   }
   const named = `--url ${JSON.stringify(url)}: names a revision`;
   if (isEnvForm(path)) {
