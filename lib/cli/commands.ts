@@ -166,6 +166,7 @@ ${CONFIG_FLAGS_HELP}`,
       } catch (err) {
         throw new Error(
           `${f.filename === '-' ? 'standard input' : f.filename}: not JSON (kubectl get namespaces,pods -A -o json): ${(err as Error).message}`,
+          { cause: err },
         );
       }
       const findings = auditCluster(
@@ -205,7 +206,9 @@ ${CONFIG_FLAGS_HELP}`,
       try {
         options = webhookConfigOptionsFromArgs(args);
       } catch (err) {
-        throw (err as { code?: string }).code === 'ENOENT' ? err : new UsageError((err as Error).message);
+        // A --ca-bundle file that cannot be read is a failure, not a wrong command line.
+        if ((err as { code?: string }).code === 'ENOENT') throw err;
+        throw new UsageError((err as Error).message, { cause: err });
       }
       const built = buildWebhookConfigs(options);
       if (!built.ok) throw new UsageError(built.errors.join('\n       '));
@@ -309,7 +312,7 @@ ${CONFIG_FLAGS_HELP}`,
       try {
         parsed = parseRolloutArgs(args);
       } catch (err) {
-        throw new UsageError((err as Error).message);
+        throw new UsageError((err as Error).message, { cause: err });
       }
       process.stdout.write(await runRollout(parsed, process.env));
       return EXIT.ok;

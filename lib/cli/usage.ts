@@ -12,7 +12,7 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** `name` must be one of `allowed`, else a usage error naming the flag. */
+/** `value` of `flag` must be one of `allowed`, else a usage error naming the flag. */
 export function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value))
     throw new UsageError(`${flag} must be ${allowed.join(' or ')}, not "${value}"`);
@@ -33,6 +33,6 @@ export function readFileArg(file: string): string {
           : e.code === 'EACCES'
             ? 'permission denied'
             : e.message;
-    throw new Error(`${file === '-' ? 'standard input' : file}: ${why}`);
+    throw new Error(`${file === '-' ? 'standard input' : file}: ${why}`, { cause: err });
   }
 }
