@@ -56,7 +56,7 @@ async function serve(route: Route): Promise<FakeStore> {
         server.close(() => resolve());
       }),
   };
-  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const { op, reply } = route(req, Buffer.concat(chunks), store.mode);
@@ -75,6 +75,9 @@ async function serve(route: Route): Promise<FakeStore> {
       if (!res.destroyed) send();
     }, store.slowMs);
     timers.add(timer);
+  };
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   store.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -130,7 +130,8 @@ export async function runLoad(
         }
       : { body: body as string }),
   });
-  instance.on('response', (client, status, bytes, ms) => {
+  // on() hands back the run itself, awaited below.
+  void instance.on('response', (client, status, bytes, ms) => {
     if (opts.minAnswerBytes && status >= 200 && status < 300 && bytes < opts.minAnswerBytes) short++;
     if (seen.has(client)) steady.push(ms);
     else seen.add(client);
