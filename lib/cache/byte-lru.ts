@@ -14,6 +14,11 @@ export interface ByteLruLimits {
  * A least-recently-used map bounded by the bytes its entries hold (and optionally by their count): what
  * a pod makes a cache keep grows with the pod, so a count bound alone lets a few large pods fill the
  * heap. The caller says what each entry costs.
+ *
+ * Not lru-cache: the rollout's version cache must keep the version it serves even when that one alone
+ * is over the budget, and lru-cache 11 cannot. With maxEntrySize above maxSize, setting such an entry
+ * empties the cache and leaves calculatedSize negative (-14 after a 14-byte entry under maxSize 10),
+ * and maxEntrySize may not be unbounded.
  */
 export class ByteLru<V> {
   private readonly entries = new Map<string, { value: V; bytes: number }>();
