@@ -149,7 +149,7 @@ describe('outrigger import', () => {
     const refused = importIstio({ injectorConfigMap: cm, allowCustom: false });
     assert.equal(refused.profile, 'istio-1.30');
     assert.deepEqual(refused.problems, [
-      'template custom is not a stock Istio template (a custom one, or a stock one edited): port it to Liquid as templates/custom.liquid (README, "Porting Go templates to Liquid")',
+      'template custom is not a stock Istio template (a custom one, or a stock one edited): port it to Liquid as templates/custom.liquid (docs/cli.md, "Porting Go templates to Liquid")',
     ]);
     const allowed = importIstio({ injectorConfigMap: cm, allowCustom: true });
     assert.equal(allowed.files['go-templates/custom.yaml'], CUSTOM_GO);
@@ -169,7 +169,7 @@ describe('outrigger import', () => {
     assert.equal(result.profile, 'istio-1.29');
     assert.match(result.report.join('\n'), /the newest release whose stock templates these are/);
     assert.deepEqual(result.problems, [
-      'template sidecar is not a stock Istio template (a custom one, or a stock one edited): port it to Liquid as templates/sidecar.liquid (README, "Porting Go templates to Liquid")',
+      'template sidecar is not a stock Istio template (a custom one, or a stock one edited): port it to Liquid as templates/sidecar.liquid (docs/cli.md, "Porting Go templates to Liquid")',
     ]);
     // With --allow-custom the rest is written, but the bundle does not load until the sidecar is
     // ported: it would otherwise serve the stock sidecar and drop the edit silently.

@@ -50,9 +50,9 @@ const count = (release: Release) => {
 };
 
 /**
- * Cases that knowingly differ from Istio, each with the reason (README, "Knowingly different from
- * Istio") and the adjustment that makes the two equal: a case listed here must differ before it and
- * be equal after it, so the difference is exactly the documented one (and a fix shows up).
+ * Cases that knowingly differ from Istio, each with the reason (docs/configuration.md, "Knowingly
+ * different from Istio") and the adjustment that makes the two equal: a case listed here must differ
+ * before it and be equal after it, so the difference is exactly the documented one (and a fix shows up).
  */
 interface Difference {
   reason: string;

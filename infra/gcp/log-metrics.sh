@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Log-based metrics from the function's one JSON line per request (README "Observability"):
+# Log-based metrics from the function's one JSON line per request (docs/operations.md, "Observability"):
 #   outrigger_requests  counter, labels cluster, decision (injected, skipped, failed, rejected) and
 #                       configVersion (the bundle version a rollout document gave; empty without one)
 #   outrigger_duration  distribution of durationMs, same labels

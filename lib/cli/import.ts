@@ -120,7 +120,7 @@ export function importIstio(input: ImportInput): ImportResult {
           ? `use --profile ${releases[releases.length - 1]} if the whole injector is that release, or port it`
           : 'port it';
       problems.push(
-        `template ${name} ${why}: ${todo} to Liquid as templates/${name}.liquid (README, "Porting Go templates to Liquid")${input.allowCustom ? `; its Go source is in go-templates/${name}.yaml` : ''}`,
+        `template ${name} ${why}: ${todo} to Liquid as templates/${name}.liquid (docs/cli.md, "Porting Go templates to Liquid")${input.allowCustom ? `; its Go source is in go-templates/${name}.yaml` : ''}`,
       );
       if (input.allowCustom) files[`go-templates/${name}.yaml`] = text.endsWith('\n') ? text : `${text}\n`;
     }

@@ -33,9 +33,9 @@ type Served = (cluster: string) => InjectorConfig | Promise<InjectorConfig>;
 /**
  * The config of a running function: OUTRIGGER_CONFIG, comma-separated source URIs layered in order over
  * the embedded default, or one rollout document (`kind: Rollout`) naming the bundle version of each
- * cluster; cached per OUTRIGGER_CONFIG_TTL and OUTRIGGER_CONFIG_MAX_STALE (README, "Config sources and
- * caching", "Rolling out a bundle change"). Returns the per-request lookup; the cluster id comes from
- * the URL.
+ * cluster; cached per OUTRIGGER_CONFIG_TTL and OUTRIGGER_CONFIG_MAX_STALE (docs/configuration.md,
+ * "Config sources and caching"; docs/rollouts.md). Returns the per-request lookup; the cluster id comes
+ * from the URL.
  */
 export function configFromEnv(env: NodeJS.ProcessEnv, runtime: ConfigRuntime = {}): ConfigLookup {
   const refs = parseSourceList(env.OUTRIGGER_CONFIG ?? '');

@@ -6,7 +6,7 @@ import { type LoadedVersion, loadVersion } from './load-version.ts';
 import { ByteLru } from '../cache/byte-lru.ts';
 
 /**
- * What one instance holds for rollouts, and its bounds (README, "Rolling out a bundle change"):
+ * What one instance holds for rollouts, and its bounds (docs/rollouts.md, "In the function"):
  * compiled versions, at most MAX_VERSIONS and MAX_VERSION_BYTES (estimated: estimateBytes, load-version.ts);
  * each cluster's last good version, at most LAST_GOOD_BYTES (an id and a reference per cluster);
  * failed versions, at most MAX_FAILED, each with a message of at most 1 KiB.

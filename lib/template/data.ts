@@ -13,9 +13,9 @@ const RESOURCE_ANNOTATIONS = {
 } as const;
 
 /**
- * What a template sees, named for template authors (README, "Template data"). Besides the inputs
- * (`pod`, `values`, `mesh`, `revision`, `cluster`, `network`, `workload`), the values Istio computes in
- * Go before rendering are computed here, so templates stay declarative.
+ * What a template sees, named for template authors (docs/configuration.md, "Template data"). Besides
+ * the inputs (`pod`, `values`, `mesh`, `revision`, `cluster`, `network`, `workload`), the values Istio
+ * computes in Go before rendering are computed here, so templates stay declarative.
  */
 export interface TemplateData {
   pod: Pod;

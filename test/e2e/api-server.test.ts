@@ -53,7 +53,8 @@ const noNetUrl = (f: WebhookFront) => `${f.url}/inject/cluster/${C1.id}/key/${C1
 before(async () => {
   assert.ok(controlPlaneBuilt(), 'the control plane is not built: run bash test/controlplane/build.sh');
   const ports = [await freePort(), await freePort()] as const;
-  // The API server presents c1's secret as a bearer token to both fronts (README "Caller authentication").
+  // The API server presents c1's secret as a bearer token to both fronts (docs/security.md, "Caller
+  // authentication").
   cp = await startControlPlane(ports.map((p) => ({ host: `127.0.0.1:${p}`, token: C1.secret })));
   webhookCa = makeCa(cp.dir, 'webhook-ca');
   leaf = makeLeaf(cp.dir, 'webhook', webhookCa);

@@ -60,8 +60,8 @@ export function controlPlaneBuilt(): boolean {
 
 /**
  * Starts etcd, the API server (with an AdmissionConfiguration whose kubeconfig gives each of
- * `webhookUsers` its bearer token, as README's "Caller authentication" sets it up) and the controller
- * manager, and waits until namespaces get their `default` service account.
+ * `webhookUsers` its bearer token, as docs/security.md, "Caller authentication", sets it up) and the
+ * controller manager, and waits until namespaces get their `default` service account.
  */
 export async function startControlPlane(webhookUsers: WebhookUser[] = []): Promise<ControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), 'outrigger-e2e-'));
@@ -212,7 +212,7 @@ function admissionConfig(kubeconfig: string): string {
   });
 }
 
-/** The kubeconfig README's "Caller authentication" describes: a user per webhook host with its token. */
+/** The kubeconfig of docs/security.md, "Caller authentication": a user per webhook host with its token. */
 function webhookKubeconfig(users: WebhookUser[]): string {
   return JSON.stringify({
     apiVersion: 'v1',

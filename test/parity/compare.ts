@@ -1,6 +1,6 @@
 // One generated case through Outrigger's kube-inject (in process, the release's profile with the case's
 // settings) and Istio's (the oracle, the release's chart defaults with the same settings); parsed
-// documents compared. Differences Outrigger knowingly has (README, "Knowingly different from Istio") are
+// documents compared. Differences Outrigger knowingly has (docs/configuration.md, "Knowingly different from Istio") are
 // normalised here by name and counted, so a class cannot absorb more cases unseen.
 import yaml from 'js-yaml';
 import { bundleFromParts } from '../../lib/cli/config-flags.ts';
@@ -32,7 +32,7 @@ interface KnownClass {
 
 /**
  * Go re-serialises a workload through its typed struct: zero-valued status fields (`status: {replicas:
- * 0}`, DaemonSet's counters) appear; kube-inject keeps the manifest's own fields (README, "Knowingly
+ * 0}`, DaemonSet's counters) appear; kube-inject keeps the manifest's own fields (docs/configuration.md, "Knowingly
  * different": the kube-inject row).
  */
 function withoutGoZeroStatus(doc: Json): Json {
@@ -47,7 +47,7 @@ function withoutGoZeroStatus(doc: Json): Json {
 /**
  * Fields the Kubernetes API types declare `omitempty` on a non-pointer type: Go drops them at their zero
  * value (`value: ""`, `initialDelaySeconds: 0`, `hostNetwork: false`); kube-inject keeps the manifest's
- * own (the same README row).
+ * own (the same row).
  */
 const OMITEMPTY = new Set([
   'value',
@@ -76,7 +76,7 @@ function withoutGoOmitEmpty(doc: Json): Json {
 const KNOWN: KnownClass[] = [
   { name: 'go-zero-status', adjust: withoutGoZeroStatus },
   { name: 'go-omitempty-zero', adjust: withoutGoOmitEmpty },
-  // A template that patches containers[istio-proxy] beside a native sidecar (README: the sidecar-spire row).
+  // A template that patches containers[istio-proxy] beside a native sidecar (docs/configuration.md: the sidecar-spire row).
   { name: 'classic-proxy-beside-native', adjust: withClassicProxyFolded },
 ];
 

@@ -1,7 +1,7 @@
 // fast-check generators of the workloads and bundle settings the parity run compares Outrigger and
 // Istio's injector on: Pods, Deployments, StatefulSets, DaemonSets, Jobs and CronJobs with one to many
 // containers, init containers, ports, probes of every kind, volumes, security contexts, resources and
-// host networking; every annotation and label README lists as honoured, with valid, edge and invalid
+// host networking; every annotation and label docs/configuration.md lists as honoured, with valid, edge and invalid
 // values; revision and inject labels; and the bundle's common settings.
 import fc from 'fast-check';
 import yaml from 'js-yaml';
@@ -117,7 +117,7 @@ function container(containerName: string, volumes: string[]): fc.Arbitrary<Json>
     });
 }
 
-/** README's honoured annotations, each with valid, edge and invalid values. */
+/** docs/configuration.md's honoured annotations, each with valid, edge and invalid values. */
 const ANNOTATIONS: Record<string, string[]> = {
   'sidecar.istio.io/inject': ['true', 'false', 'yes', ''],
   'inject.istio.io/templates': ['sidecar', 'custom', 'sidecar,custom', 'nope', 'grpc-agent', 'gateway'],
@@ -356,5 +356,5 @@ export interface ParityCase {
 export const parityCase: fc.Arbitrary<ParityCase> = fc
   .record({ workload, variation })
   // Every string quoted: a plain scalar such as 8_ or 0b1 is a string to kube-inject (YAML 1.2) and a
-  // number to istioctl (Go's YAML 1.1), which README lists as knowingly different.
+  // number to istioctl (Go's YAML 1.1), which docs/configuration.md lists as knowingly different.
   .map((c) => ({ ...c, text: yaml.dump(c.workload, { lineWidth: -1, noRefs: true, forceQuotes: true }) }));

@@ -1,6 +1,6 @@
 // The bad-input corpus: every request here is sent through the real functions-framework server and
-// through the Lambda handler (test/robustness.test.ts), and each has its documented answer. README,
-// "Performance and robustness", cites this table.
+// through the Lambda handler (test/robustness.test.ts), and each has its documented answer.
+// bench/README.md, "Robustness", cites this table.
 //
 // Expectations, by kind:
 //   http      our plain-text HTTP answer: status and exact text (or a precise regex)
