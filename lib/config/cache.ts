@@ -1,5 +1,6 @@
 import { errorMessage, InjectionError } from '../errors.ts';
-import type { ConfigLayer, ConfigSource, Fetched, SourceSnapshot } from './source.ts';
+import type { ConfigLayer } from './layer.ts';
+import type { ConfigSource, Fetched, SourceSnapshot } from './source.ts';
 
 export interface ConfigCacheOptions<T, L = ConfigLayer> {
   /** The layers, in order; each fetch asks its store for what changed since the version held. */

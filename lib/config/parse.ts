@@ -3,7 +3,7 @@ import { InjectionError, yamlProblem } from '../errors.ts';
 import { isObject } from '../json.ts';
 import { isRollout, validateRollout } from '../rollout/document.ts';
 import { type PartialBundle, validateBundle } from './bundle.ts';
-import type { ConfigLayer } from './source.ts';
+import type { ConfigLayer } from './layer.ts';
 
 /**
  * Parses one document (YAML or JSON, which is YAML too) from any store or file: a rollout document if

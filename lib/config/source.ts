@@ -1,12 +1,5 @@
-import type { RolloutDocument } from '../rollout/document.ts';
-import type { PartialBundle } from './bundle.ts';
+import type { ConfigLayer } from './layer.ts';
 import { parseConfigDocument } from './parse.ts';
-
-/**
- * What one source holds: a bundle layer, or a rollout document (`kind: Rollout`), which names the
- * bundle version each cluster gets (lib/rollout/).
- */
-export type ConfigLayer = PartialBundle | RolloutDocument;
 
 /** One layer as a store holds it at one version. Parsing waits until the cache knows the version is new. */
 export interface SourceSnapshot {

@@ -7,19 +7,11 @@ import {
   WriteConflict,
 } from './source.ts';
 import type { SourceRef } from './source-uri.ts';
+import type { StoreSettings } from './store-settings.ts';
 import { fileStore } from './sources/file.ts';
 import { createGcsStore } from './sources/gcs.ts';
 import { createS3Store } from './sources/s3.ts';
 import { createSecretsManagerStore } from './sources/secrets-manager.ts';
-
-export interface StoreSettings {
-  /** Per request to a remote store: a cold fetch must fit inside the webhook's own timeout (10 s default). */
-  timeoutMs: number;
-  /** Custom endpoints (local servers, S3-compatible stores); undefined means the cloud's own. */
-  secretsManagerEndpoint?: string;
-  s3Endpoint?: string;
-  gcsEndpoint?: string;
-}
 
 const DEFAULT_STORE_TIMEOUT_MS = 3000;
 

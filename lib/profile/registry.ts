@@ -1,5 +1,5 @@
 import embedded from '../../infra/default.bundle.json' with { type: 'json' };
-import type { Bundle } from '../config/bundle.ts';
+import type { Bundle } from '../config/bundle-types.ts';
 import { InjectionError } from '../errors.ts';
 import type { GeneratedLiquid } from '../template/liquid-compiler.ts';
 import type { ProfileCode } from './generated-code.ts';

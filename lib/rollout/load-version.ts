@@ -3,7 +3,8 @@ import { type ClusterLookup, clusterConfigs } from '../config/cluster-configs.ts
 import { compileBundle, type InjectorConfig } from '../config/compile.ts';
 import { DEFAULT_BUNDLE } from '../config/default.ts';
 import { bundleLayer } from '../config/parse.ts';
-import type { ConfigLayer, SourceSnapshot } from '../config/source.ts';
+import type { ConfigLayer } from '../config/layer.ts';
+import type { SourceSnapshot } from '../config/source.ts';
 import { parseSourceUri } from '../config/source-uri.ts';
 import type { Stores } from '../config/stores.ts';
 import { errorMessage, InjectionError } from '../errors.ts';

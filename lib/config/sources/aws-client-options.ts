@@ -1,4 +1,4 @@
-import type { StoreSettings } from '../stores.ts';
+import type { StoreSettings } from '../store-settings.ts';
 
 /**
  * Settings both AWS clients share. The timeout must be an error, not the SDK's default warning, so a

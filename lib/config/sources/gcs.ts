@@ -1,7 +1,7 @@
 import type { Storage } from '@google-cloud/storage';
 import { type BundleStore, checkSourceSize, textSnapshot, WriteConflict } from '../source.ts';
 import { formatSourceUri, type SourceRef } from '../source-uri.ts';
-import type { StoreSettings } from '../stores.ts';
+import type { StoreSettings } from '../store-settings.ts';
 
 type ObjectRef = Extract<SourceRef, { scheme: 'gs' }>;
 

@@ -6,7 +6,7 @@ import {
   WriteConflict,
 } from '../source.ts';
 import { formatSourceUri, type SourceRef } from '../source-uri.ts';
-import type { StoreSettings } from '../stores.ts';
+import type { StoreSettings } from '../store-settings.ts';
 import { awsClientOptions } from './aws-client-options.ts';
 
 type ObjectRef = Extract<SourceRef, { scheme: 's3' }>;

@@ -1,6 +1,6 @@
 import { type BundleStore, textSnapshot, WriteConflict } from '../source.ts';
 import type { SourceRef } from '../source-uri.ts';
-import type { StoreSettings } from '../stores.ts';
+import type { StoreSettings } from '../store-settings.ts';
 import { awsClientOptions } from './aws-client-options.ts';
 
 type SecretRef = Extract<SourceRef, { scheme: 'secretsmanager' }>;
