@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { JsonObject } from '../lib/json.ts';
 import { strategicMerge } from '../lib/merge/strategic.ts';
 
 describe('strategic merge for pods', () => {
@@ -127,5 +128,22 @@ describe('strategic merge for pods', () => {
     const before = structuredClone(pod);
     strategicMerge(pod, { spec: { containers: [{ name: 'a', env: [{ name: 'X', value: '2' }] }] } });
     assert.deepEqual(pod, before);
+  });
+});
+
+describe('strategicMerge: a merge key shared by several items (one port number for UDP and TCP)', () => {
+  const dns = [
+    { containerPort: 53, name: 'dns', protocol: 'UDP' },
+    { containerPort: 53, name: 'dns-tcp', protocol: 'TCP' },
+  ];
+  const pod = (ports: JsonObject[]): JsonObject => ({ spec: { containers: [{ name: 'coredns', ports }] } });
+
+  it('a container merged over itself (an override re-applied) keeps both ports', () => {
+    assert.deepEqual(strategicMerge(pod(dns), pod(dns)), pod(dns));
+  });
+
+  it('a patch naming the port once merges into the first and keeps the second', () => {
+    const merged = strategicMerge(pod(dns), pod([{ containerPort: 53, hostPort: 5353 }]));
+    assert.deepEqual(merged, pod([{ ...dns[0], hostPort: 5353 } as JsonObject, dns[1] as JsonObject]));
   });
 });

@@ -114,16 +114,26 @@ function mergeList(original: Json[], patch: Json[], key: string, itemNode: PathN
     return listWithoutDirectives(patch.filter((p) => !(isObject(p) && p.$patch === 'replace')));
   }
   const keyOf = (item: Json): Json | undefined => (isObject(item) ? item[key] : undefined);
-  // Maps, not searches: a pod may carry thousands of env vars, and this must stay linear.
-  const liveIndex = new Map<Json, number>();
+  // Maps, not searches: a pod may carry thousands of env vars, and this must stay linear. A key may
+  // stand for several live items (one port number for TCP and for UDP), and each is kept.
+  const liveIndexes = new Map<Json, number[]>();
   original.forEach((o, i) => {
     const k = keyOf(o);
-    if (k !== undefined && !liveIndex.has(k)) liveIndex.set(k, i);
+    if (k === undefined) return;
+    const at = liveIndexes.get(k);
+    if (at) at.push(i);
+    else liveIndexes.set(k, [i]);
   });
   const deleted = new Set<Json>();
-  // Patch items in patch order, each merged with its live counterpart (and with earlier duplicates).
+  // Where each item stood in the live list (-1: new in the patch), for the order of the result.
+  const livePosition = new Map<Json, number>();
+  const taken = new Set<number>();
+  // Patch items in patch order. The n-th patch item of a key merges with the n-th live item of it, so
+  // a list merged over itself (a user's container re-applied as an override) keeps its duplicates; a
+  // duplicate with no live counterpart merges into the earlier patch item of its key.
   const patchItems: Json[] = [];
-  const patchIndex = new Map<Json, number>();
+  const patchSlot = new Map<Json, number>();
+  const occurrences = new Map<Json, number>();
   for (const item of patch) {
     if (!isObject(item)) continue;
     const k = keyOf(item);
@@ -131,27 +141,37 @@ function mergeList(original: Json[], patch: Json[], key: string, itemNode: PathN
       if (k !== undefined) deleted.add(k);
       continue;
     }
-    const seen = k === undefined ? undefined : patchIndex.get(k);
-    if (seen !== undefined) {
-      patchItems[seen] = merge(patchItems[seen] as Json, item, itemNode);
+    if (k === undefined) {
+      patchItems.push(merge(null, item, itemNode));
       continue;
     }
-    const live = k === undefined ? undefined : liveIndex.get(k);
-    if (k !== undefined) patchIndex.set(k, patchItems.length);
-    patchItems.push(merge(live === undefined ? null : (original[live] as Json), item, itemNode));
+    const n = occurrences.get(k) ?? 0;
+    occurrences.set(k, n + 1);
+    const live = liveIndexes.get(k)?.[n];
+    const slot = patchSlot.get(k);
+    if (live === undefined && slot !== undefined) {
+      const into = patchItems[slot] as Json;
+      const merged = merge(into, item, itemNode);
+      livePosition.set(merged, livePosition.get(into) ?? -1);
+      patchItems[slot] = merged;
+      continue;
+    }
+    const merged = merge(live === undefined ? null : (original[live] as Json), item, itemNode);
+    if (live !== undefined) taken.add(live);
+    livePosition.set(merged, live ?? -1);
+    patchSlot.set(k, patchItems.length);
+    patchItems.push(merged);
   }
   const kept = (item: Json) => {
     const k = keyOf(item);
     return k === undefined || !deleted.has(k);
   };
-  const serverOnly = original.filter((o) => {
-    const k = keyOf(o);
-    return kept(o) && (k === undefined || !patchIndex.has(k));
+  const serverOnly = original.filter((o, i) => {
+    if (!kept(o) || taken.has(i)) return false;
+    if (keyOf(o) !== undefined) livePosition.set(o, i);
+    return true;
   });
-  return mergeSorted(serverOnly, patchItems.filter(kept), (item) => {
-    const k = keyOf(item);
-    return k === undefined ? -1 : (liveIndex.get(k) ?? -1);
-  });
+  return mergeSorted(serverOnly, patchItems.filter(kept), (item) => livePosition.get(item) ?? -1);
 }
 
 /**
