@@ -83,6 +83,27 @@ describe('parity regressions (found by the oracle)', () => {
     assert.ok(named(unset.spec.containers, 'istio-proxy'), 'empty: the setting decides');
   });
 
+  it('a probe on the mesh status port is not handed to the agent, whatever the pod’s status port', () => {
+    const out = inject(
+      'istio-1.30',
+      pod(
+        { 'status.sidecar.istio.io/port': '0' },
+        {
+          containers: [
+            {
+              name: 'app',
+              image: 'app',
+              startupProbe: { tcpSocket: { port: 15020 } },
+              livenessProbe: { tcpSocket: { port: 8080 } },
+            },
+          ],
+        },
+      ),
+    );
+    const probers = named(named(out.spec.initContainers, 'istio-proxy').env ?? [], 'ISTIO_KUBE_APP_PROBERS');
+    assert.equal(probers.value, '{"/app-health/app/livez":{"tcpSocket":{"port":8080}}}');
+  });
+
   it('1.30 passes a prometheus.io/port that is no port number to the agent; master refuses it', () => {
     const annotations = { 'prometheus.io/scrape': 'true', 'prometheus.io/port': 'x' };
     const out = inject('istio-1.30', pod(annotations));

@@ -43,9 +43,8 @@ export function finishPod(merged: Pod, input: FinishInput): Pod {
   pod = applySecurePrometheusPort(pod);
   pod = rewriteProbes(pod, {
     rewriteByDefault: injector.rewriteAppHTTPProbe !== false,
-    statusPort: Number(
-      annotations['status.sidecar.istio.io/port'] ?? proxyValues.statusPort ?? meshStatusPort,
-    ),
+    statusPort: Number(annotations['status.sidecar.istio.io/port'] ?? meshStatusPort),
+    meshStatusPort,
     previouslyInjected: input.previouslyInjected,
   });
 

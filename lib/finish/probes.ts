@@ -20,8 +20,13 @@ const HOOKS = [
 export interface ProbeSettings {
   /** values.sidecarInjectorWebhook.rewriteAppHTTPProbe; the pod's annotation overrides it. */
   rewriteByDefault: boolean;
-  /** The agent's status port: the pod's status.sidecar.istio.io/port or the configured one. */
+  /** Where probes are pointed: the pod's status.sidecar.istio.io/port, else the mesh's status port. */
   statusPort: number;
+  /**
+   * The mesh's status port: a probe already on it counts as rewritten and is not dumped (Istio's
+   * DumpAppProbers takes the mesh's port, not the pod's annotation).
+   */
+  meshStatusPort: number;
   /** The pod carried a status annotation: merge with the probers the previous injection recorded. */
   previouslyInjected: boolean;
 }
@@ -37,7 +42,7 @@ export function rewriteProbes(pod: Pod, settings: ProbeSettings): Pod {
     flag === undefined ? settings.rewriteByDefault : (parseGoBool(flag) ?? settings.rewriteByDefault);
   if (!enabled || !findContainer(pod, PROXY_CONTAINER)) return pod;
 
-  const probers = dumpProbers(pod, settings.statusPort);
+  const probers = dumpProbers(pod, settings.meshStatusPort);
   let out = pod;
   if (Object.keys(probers).length) {
     out = mapContainers(out, (c) =>
