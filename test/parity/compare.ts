@@ -19,6 +19,13 @@ import {
 import type { Oracle, OracleRequest } from './oracle.ts';
 import type { ParityCase, Variation } from './workloads.ts';
 
+/**
+ * grpc-agent writes each app container's name unquoted; Go reads a name such as `y`, `on` or `no` as a
+ * YAML 1.1 boolean and refuses the pod, which Outrigger injects (docs/configuration.md, "Knowingly
+ * different").
+ */
+const ISTIO_BOOL_NAME = /cannot unmarshal bool into Go struct field Container\.spec\.containers\.name/;
+
 export type Outcome =
   | { kind: 'equal'; classes: string[] }
   | { kind: 'both-refuse'; ours: string; istio: string }
@@ -155,6 +162,8 @@ export async function compareCase(sides: ReleaseSides, oracle: Oracle, c: Parity
   if (ours.error !== undefined || istio.error !== undefined) {
     if (ours.error !== undefined && istio.error !== undefined)
       return { kind: 'both-refuse', ours: ours.error, istio: istio.error };
+    if (ours.error === undefined && ISTIO_BOOL_NAME.test(istio.error ?? ''))
+      return { kind: 'equal', classes: ['yaml-1.1-boolean-container-name'] };
     return ours.error !== undefined
       ? { kind: 'different', signature: 'only Outrigger refuses', detail: ours.error }
       : { kind: 'different', signature: 'only Istio refuses', detail: istio.error as string };
