@@ -26,6 +26,12 @@ import type { ParityCase, Variation } from './workloads.ts';
  */
 const ISTIO_BOOL_NAME = /cannot unmarshal bool into Go struct field Container\.spec\.containers\.name/;
 
+/**
+ * Outrigger checks `sidecar.istio.io/userVolume(Mount)` whichever templates render the pod; Istio reads
+ * them only in the templates that use them (docs/configuration.md, "Knowingly different").
+ */
+const USER_VOLUME = /invalid value .* for annotation 'sidecar\.istio\.io\/userVolume(Mount)?'/;
+
 export type Outcome =
   | { kind: 'equal'; classes: string[] }
   | { kind: 'both-refuse'; ours: string; istio: string }
@@ -164,6 +170,8 @@ export async function compareCase(sides: ReleaseSides, oracle: Oracle, c: Parity
       return { kind: 'both-refuse', ours: ours.error, istio: istio.error };
     if (ours.error === undefined && ISTIO_BOOL_NAME.test(istio.error ?? ''))
       return { kind: 'equal', classes: ['yaml-1.1-boolean-container-name'] };
+    if (istio.error === undefined && USER_VOLUME.test(ours.error ?? ''))
+      return { kind: 'equal', classes: ['user-volume-checked-for-every-template'] };
     return ours.error !== undefined
       ? { kind: 'different', signature: 'only Outrigger refuses', detail: ours.error }
       : { kind: 'different', signature: 'only Istio refuses', detail: istio.error as string };
