@@ -137,7 +137,7 @@ export function linkLiquid(engine: Liquid, generated: GeneratedLiquid): Compiled
       'f',
       'K',
       'H',
-      `'use strict';\nconst { rp, fs, tv, st, tr, te, eqd, eq, cmp, and, or, vl, fc0, fc1, fc2, fcn } = H;\n${generated.code}`,
+      `'use strict';\nconst { readProperty, findScope, toValue, stringify, truthy, toEnumerable, equalsDrop, equals, compare, and, or, viaLiquid, callFilter0, callFilter1, callFilter2, callFilterN } = H;\n${generated.code}`,
     ) as typeof body;
   } catch {
     // Code generation refused (node --disallow-code-generation-from-strings): the interpreter renders.
@@ -264,7 +264,7 @@ class Generator {
     if (t instanceof Output) {
       const filters = t.value.filters as unknown as { handler: unknown }[];
       if (filters.at(-1)?.handler !== this.engine.options.outputEscape) this.escapesAll = false;
-      return `f.out += st(tv(${this.value(t.value)}));\n`;
+      return `f.out += stringify(toValue(${this.value(t.value)}));\n`;
     }
     if (t instanceof CommentTag) return '';
     if (t instanceof AssignTag) {
@@ -306,7 +306,7 @@ class Generator {
     const mark = (i: number) => JSON.stringify(String.fromCharCode(BRANCH_MARK + i));
     const tests = branches.map(
       (b, i) =>
-        `if (tr(tv(${this.value(b.value)})) === ${b.truthy}) {\nf.trace += ${mark(i)};\n${this.block(b.templates)}}`,
+        `if (truthy(toValue(${this.value(b.value)})) === ${b.truthy}) {\nf.trace += ${mark(i)};\n${this.block(b.templates)}}`,
     );
     const otherwise = `{\nf.trace += ${mark(branches.length)};\n${this.block(elseTemplates)}}`;
     return `${[...tests, otherwise].join(' else ')}\n`;
@@ -325,7 +325,7 @@ class Generator {
     const n = ++this.loopCount;
     const [list, scope, item] = [`l${n}`, `s${n}`, `i${n}`];
     return `{
-const ${list} = te(${this.token(collection).js});
+const ${list} = toEnumerable(${this.token(collection).js});
 f.trace += ${list}.length + ';';
 if (!${list}.length) {
 ${this.block(elseTemplates)}} else {
@@ -363,8 +363,9 @@ f.loops.pop();
     // One `this` per filter, its context set per call: filters run synchronously and keep nothing.
     const self = this.constant({ filterThis: true });
     const fn = this.constant(this.filterRef(handler, name));
-    if (argv.length <= 2) return `fc${argv.length}(f, ${fn}, ${self}, ${[input, ...argv].join(', ')})`;
-    return `fcn(f, ${fn}, ${self}, ${input}, [${argv.join(', ')}])`;
+    if (argv.length <= 2)
+      return `callFilter${argv.length}(f, ${fn}, ${self}, ${[input, ...argv].join(', ')})`;
+    return `callFilterN(f, ${fn}, ${self}, ${input}, [${argv.join(', ')}])`;
   }
 
   /** The filter's handler by name (the output escape by its place): it must be what the name resolves to. */
@@ -384,7 +385,7 @@ f.loops.pop();
         const right = stack.pop();
         if (!right) throw new Unsupported();
         if (op === 'not') {
-          stack.push({ js: `!tr(tv(${right.js}))` });
+          stack.push({ js: `!truthy(toValue(${right.js}))` });
           continue;
         }
         const left = stack.pop();
@@ -410,21 +411,23 @@ f.loops.pop();
         const literal = right.drop ?? left.drop;
         if (literal && !(left.drop && right.drop)) {
           const onRight = right.drop !== undefined;
-          return { js: `eqd(f, ${opFn}, '${literal}', ${left.js}, ${right.js}, ${onRight}, ${negate})` };
+          return {
+            js: `equalsDrop(f, ${opFn}, '${literal}', ${left.js}, ${right.js}, ${onRight}, ${negate})`,
+          };
         }
-        return { js: `eq(f, ${opFn}, ${left.js}, ${right.js}, ${negate})` };
+        return { js: `equals(f, ${opFn}, ${left.js}, ${right.js}, ${negate})` };
       }
       case '>':
       case '<':
       case '>=':
       case '<=':
-        return { js: `cmp(f, ${opFn}, '${op}', ${left.js}, ${right.js})` };
+        return { js: `compare(f, ${opFn}, '${op}', ${left.js}, ${right.js})` };
       case 'and':
         return { js: `and(${left.js}, ${right.js})` };
       case 'or':
         return { js: `or(${left.js}, ${right.js})` };
       default:
-        return { js: `vl(f, ${opFn}, ${left.js}, ${right.js})` };
+        return { js: `viaLiquid(f, ${opFn}, ${left.js}, ${right.js})` };
     }
   }
 
@@ -475,8 +478,8 @@ f.loops.pop();
     const scope =
       !this.locals.has(name) && !(name in Object.prototype)
         ? `(${key} in f.env ? f.env : f.globals)`
-        : `fs(f, ${key})`;
-    return this.path(props, `rp(f, ${scope}, ${key})`);
+        : `findScope(f, ${key})`;
+    return this.path(props, `readProperty(f, ${scope}, ${key})`);
   }
 
   /** The reads of `props` in turn from `start`; a literal key (most of them) is written as it is. */
@@ -486,11 +489,11 @@ f.loops.pop();
       const key = literalKey(p);
       const keyJs =
         key === undefined
-          ? `tv(${this.token(p).js})`
+          ? `toValue(${this.token(p).js})`
           : typeof key === 'number'
             ? (jsLiteral(key) ?? this.constant(numberRef(key)))
             : JSON.stringify(key);
-      js = `rp(f, ${js}, ${keyJs})`;
+      js = `readProperty(f, ${js}, ${keyJs})`;
     }
     return js;
   }
@@ -504,24 +507,24 @@ function jsLiteral(v: unknown): string | undefined {
   return undefined;
 }
 
-/** What the generated code calls, by short names; the truthiness is the engine's. */
+/** What the generated code calls; the truthiness is the engine's. */
 interface Helpers {
-  rp: typeof readProperty;
-  fs: typeof findScope;
-  tv: typeof toValue;
-  st: typeof stringify;
-  tr: (v: unknown) => boolean;
-  te: typeof toEnumerable;
-  eqd: typeof dropEqualsOp;
-  eq: typeof equalsOp;
-  cmp: typeof compareOp;
+  readProperty: typeof readProperty;
+  findScope: typeof findScope;
+  toValue: typeof toValue;
+  stringify: typeof stringify;
+  truthy: (v: unknown) => boolean;
+  toEnumerable: typeof toEnumerable;
+  equalsDrop: typeof dropEqualsOp;
+  equals: typeof equalsOp;
+  compare: typeof compareOp;
   and: (l: unknown, r: unknown) => boolean;
   or: (l: unknown, r: unknown) => boolean;
-  vl: typeof viaLiquid;
-  fc0: (f: Frame, fn: FilterFn, self: FilterThis, value: unknown) => unknown;
-  fc1: (f: Frame, fn: FilterFn, self: FilterThis, value: unknown, a: unknown) => unknown;
-  fc2: (f: Frame, fn: FilterFn, self: FilterThis, value: unknown, a: unknown, b: unknown) => unknown;
-  fcn: (f: Frame, fn: FilterFn, self: FilterThis, value: unknown, args: unknown[]) => unknown;
+  viaLiquid: typeof viaLiquid;
+  callFilter0: (f: Frame, fn: FilterFn, self: FilterThis, value: unknown) => unknown;
+  callFilter1: (f: Frame, fn: FilterFn, self: FilterThis, value: unknown, a: unknown) => unknown;
+  callFilter2: (f: Frame, fn: FilterFn, self: FilterThis, value: unknown, a: unknown, b: unknown) => unknown;
+  callFilterN: (f: Frame, fn: FilterFn, self: FilterThis, value: unknown, args: unknown[]) => unknown;
 }
 
 type FilterThis = { context: Context | undefined; token: unknown; liquid: Liquid };
@@ -530,31 +533,31 @@ type FilterFn = (this: FilterThis, ...a: unknown[]) => unknown;
 function helpers(truthy: (v: unknown) => boolean): Helpers {
   const result = (r: unknown) => (isIterator(r) ? toValueSync(r) : r);
   return {
-    rp: readProperty,
-    fs: findScope,
-    tv: toValue,
-    st: stringify,
-    tr: truthy,
-    te: toEnumerable,
-    eqd: dropEqualsOp,
-    eq: equalsOp,
-    cmp: compareOp,
+    readProperty,
+    findScope,
+    toValue,
+    stringify,
+    truthy,
+    toEnumerable,
+    equalsDrop: dropEqualsOp,
+    equals: equalsOp,
+    compare: compareOp,
     and: (l, r) => truthy(toValue(l)) && truthy(toValue(r)),
     or: (l, r) => truthy(toValue(l)) || truthy(toValue(r)),
-    vl: viaLiquid,
-    fc0: (f, fn, self, value) => {
+    viaLiquid,
+    callFilter0: (f, fn, self, value) => {
       self.context = f.ctx;
       return result(fn.call(self, value));
     },
-    fc1: (f, fn, self, value, a) => {
+    callFilter1: (f, fn, self, value, a) => {
       self.context = f.ctx;
       return result(fn.call(self, value, a));
     },
-    fc2: (f, fn, self, value, a, b) => {
+    callFilter2: (f, fn, self, value, a, b) => {
       self.context = f.ctx;
       return result(fn.call(self, value, a, b));
     },
-    fcn: (f, fn, self, value, args) => {
+    callFilterN: (f, fn, self, value, args) => {
       self.context = f.ctx;
       return result(fn.apply(self, [value, ...args]));
     },
