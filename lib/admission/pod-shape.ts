@@ -68,8 +68,7 @@ interface Problem {
 
 /**
  * A shape made ready to check: a map's fields as parallel lists, read by index, and a list's items as
- * one such map. Walking the shape objects with `for...in` per value took half as long as parsing the
- * pod's JSON for a container with 2000 env vars (180-225 µs); prepared, 40.
+ * one such map, so checking a pod costs a fraction of parsing its JSON, not half as much again.
  */
 type Check = Scalar | ListCheck | FieldsCheck;
 interface ListCheck {

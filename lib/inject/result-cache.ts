@@ -60,8 +60,8 @@ export class InjectionCache {
   /**
    * `bodyBytes`, the UTF-8 size of the request body the pod came in, when known: a pod in a body over
    * MAX_KEY_LENGTH is measured before it is serialised, and one whose key would be over the bound is
-   * not serialised only to throw the text away (that was a third of the review of a pod with 2000 env
-   * vars). A smaller body is not measured: its key is serialised and its length checked, as any key's.
+   * not serialised only to throw the text away. A smaller body is not measured: its key is serialised
+   * and its length checked, as any key's.
    */
   key(pod: Pod, config: InjectorConfig, ctx: InjectContext, bodyBytes?: number): string | undefined {
     const meta = pod.metadata ?? {};

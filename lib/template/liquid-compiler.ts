@@ -22,8 +22,8 @@ import {
 /**
  * Liquid templates as plain JavaScript, compiled once per parsed template into one function. liquidjs
  * parses (its parse tree is public) and stays the reference: each node becomes the code that does what
- * liquidjs's own render does, without its generator-driven evaluation, which costs 2.5-3.7 µs a tag,
- * and without a closure call per node (a third of a render when each node was one). Property reads
+ * liquidjs's own render does, without its generator-driven evaluation (microseconds a tag) and
+ * without a closure call per node. Property reads
  * are liquidjs's Context.readProperty (its common case inline), filters liquidjs's own functions called
  * as it calls them, and comparisons with its drops its own operators, so the output is byte-identical
  * (test/template-compiler.test.ts). Nothing of a template's text becomes code: names, keys and strings
@@ -650,8 +650,8 @@ function findScope(f: Frame, key: unknown): object {
 /**
  * Context.readProperty, with its common case inline: a string key of a plain object, a list or a
  * scope that is none of `size`, `first`, `last` (which read a list's length and ends) reads the own
- * property. Told by the prototype, which no Drop has and which gives no `toLiquid`: asking for
- * `toLiquid` and `instanceof Drop` on every read was a third of a render. The data, the config and
+ * property. Told by the prototype, which no Drop has and which gives no `toLiquid`, so no read asks
+ * for `toLiquid` or checks `instanceof Drop`. The data, the config and
  * every filter's result are JSON, so no plain object holds a `toLiquid` of its own.
  */
 function readProperty(f: Frame, obj: unknown, key: unknown): unknown {

@@ -26,7 +26,7 @@ export function renderTemplate(
     throw new InjectionError('unknown-template', `template "${name}" is not in the config`);
   const compiled = templates.compiled(name);
   // The shape's key: its trace when the compiled template gives one (far shorter than the text it
-  // names, and hashing the text was a fifth of a render), else the text itself.
+  // names, so cheaper to hash), else the text itself.
   let shapeKey: string | undefined;
   const render = () => {
     const limits = budget && { renderLimit: budget.remainingMs() };

@@ -30,8 +30,7 @@ export const PLAN_BYTES_PER_CHARACTER = 16;
  * What a shape holds with no output under it (most of a sidecar) is built once, frozen, and shared by
  * every fill; only the nodes above an output are built per render, and frozen as they are built when
  * they hold no directive keys or null values (isPlain), so merging a sidecar into a pod does not copy
- * them: the two merges of a review went from 29 to 5.5 µs. The pipeline never changes a
- * node in place, and the freeze holds it to that.
+ * them. The pipeline never changes a node in place, and the freeze holds it to that.
  */
 export class SkeletonCache {
   private readonly plans = new ByteLru<Plan | typeof UNFILLABLE>({
