@@ -8,8 +8,8 @@
 import { handleReview } from '../lib/admission/handle-review.ts';
 import type { InjectorConfig } from '../lib/config/compile.ts';
 import { configFromEnv } from '../lib/config/from-env.ts';
-import { fakeClock, startStores } from '../test/config-servers.ts';
-import { deploymentPod, review } from '../test/support/reviews.ts';
+import { fakeClock, startStores } from '../harness/stores.ts';
+import { deploymentPod, review } from '../harness/support/reviews.ts';
 
 const stores = await startStores();
 try {

@@ -5,11 +5,18 @@
 // Information, not a timed test.
 import { spawn } from 'node:child_process';
 import { secretHash } from '../lib/auth/secret-hash.ts';
-import { makeCa, makeLeaf } from '../test/e2e/certs.ts';
-import { apply, createPod, namespace, plainWebhook, simplePod, webhookConfig } from '../test/e2e/cluster.ts';
-import { controlPlaneBuilt, startControlPlane } from '../test/e2e/control-plane.ts';
-import { serverFront, terminateTls } from '../test/e2e/fronts.ts';
-import { freePort } from '../test/support/spawn-server.ts';
+import { makeCa, makeLeaf } from '../harness/e2e/certs.ts';
+import {
+  apply,
+  createPod,
+  namespace,
+  plainWebhook,
+  simplePod,
+  webhookConfig,
+} from '../harness/e2e/cluster.ts';
+import { controlPlaneBuilt, startControlPlane } from '../harness/e2e/control-plane.ts';
+import { serverFront, terminateTls } from '../harness/e2e/fronts.ts';
+import { freePort } from '../harness/support/spawn-server.ts';
 
 const NOOP = `require('node:http').createServer((req, res) => {
   let body = '';

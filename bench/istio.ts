@@ -21,14 +21,14 @@ import {
   releaseCases,
   releaseDefaults,
   releaseDocs,
-} from '../test/support/conformance.ts';
-import { review } from '../test/support/reviews.ts';
-import { httpRequest } from '../test/support/http-request.ts';
-import { freePort } from '../test/support/spawn-server.ts';
+} from '../harness/support/conformance.ts';
+import { review } from '../harness/support/reviews.ts';
+import { httpRequest } from '../harness/support/http-request.ts';
+import { freePort } from '../harness/support/spawn-server.ts';
 import { distinctWorkloads } from './lib/bodies.ts';
 import { runLoad, startServer } from './lib/servers.ts';
-import { parityCases } from '../test/parity/run-parity.ts';
-import { oracleBinary } from '../test/parity/oracle.ts';
+import { parityCases } from '../harness/parity/run-parity.ts';
+import { oracleBinary } from '../harness/parity/oracle.ts';
 
 interface Row {
   name: string;

@@ -9,8 +9,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { helloReview } from '../test/support/pod-variants.ts';
-import { FF_MAIN, ROOT, spawnServer } from '../test/support/spawn-server.ts';
+import { helloReview } from '../harness/support/pod-variants.ts';
+import { FF_MAIN, ROOT, spawnServer } from '../harness/support/spawn-server.ts';
 import { summariseProfile } from './lib/cpu-profile.ts';
 import { runLoad } from './lib/servers.ts';
 

@@ -15,7 +15,7 @@ import { createHandler } from '../lib/http/handle.ts';
 import { InjectionCache } from '../lib/inject/result-cache.ts';
 import { createEngine, TemplateSet } from '../lib/template/engine.ts';
 import type { SkeletonCache } from '../lib/template/skeleton.ts';
-import { envHeavyReview, helloReview, replicaBodies } from '../test/support/pod-variants.ts';
+import { envHeavyReview, helloReview, replicaBodies } from '../harness/support/pod-variants.ts';
 
 const { values: args } = parseArgs({
   options: { rounds: { type: 'string', default: '7' }, reviews: { type: 'string', default: '400' } },

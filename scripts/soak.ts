@@ -5,7 +5,7 @@
 //   npm run soak -- [--seconds 60] [--connections 50] [--same]   (--same: one review, replicas only)
 import { parseArgs } from 'node:util';
 import { runLoad, startServer } from '../bench/lib/servers.ts';
-import { distinctHelloBodies, helloReview } from '../test/support/pod-variants.ts';
+import { distinctHelloBodies, helloReview } from '../harness/support/pod-variants.ts';
 
 const { values: args } = parseArgs({
   options: {

@@ -1,7 +1,7 @@
 // Writes infra/istio/<profile>/stock-templates.yaml: the hash of each stock Go template of the Istio
 // release the profile reproduces (test/conformance/istio-versions/<release>/defaults/templates/, copied
 // from Istio), so `outrigger import` recognises a running Istio's templates by content. Run it after
-// updating a release's copied templates; test/import.test.ts checks the two agree.
+// updating a release's copied templates; test/cli/import.test.ts checks the two agree.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { chartTemplateFiles, templateHash } from '../lib/profile/stock.ts';
 

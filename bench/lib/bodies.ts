@@ -1,7 +1,7 @@
 // Review bodies the benchmarks send over HTTP: distinct workloads without end (a load run never repeats
 // one, however fast the server), and the worst cases near the API server's 3 MiB request limit. Built on
-// test/support/pod-variants.ts's hello pod.
-import { helloReview } from '../../test/support/pod-variants.ts';
+// harness/support/pod-variants.ts's hello pod.
+import { helloReview } from '../../harness/support/pod-variants.ts';
 
 /**
  * Review k of an endless series of distinct workloads: helloReview's pod with its own app, container,

@@ -3,8 +3,8 @@
 // home folder) and with the cache off (NODE_DISABLE_COMPILE_CACHE=1, as every run was before the
 // command turned it on), alternately.
 import { join } from 'node:path';
-import { artifactEnv, isolatedDir, removeDir, runToEnd } from '../../test/deploy/isolated.ts';
-import { ROOT } from '../../test/support/spawn-server.ts';
+import { artifactEnv, isolatedDir, removeDir, runToEnd } from '../../harness/deploy/isolated.ts';
+import { ROOT } from '../../harness/support/spawn-server.ts';
 import { type Paired, paired } from './stats.ts';
 
 const EXAMPLE = join(ROOT, 'examples/deployment.yaml');

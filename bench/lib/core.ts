@@ -11,8 +11,8 @@
 //         the review itself.
 import { loadLocalConfig } from '../../lib/config/static-config.ts';
 import { createHandler } from '../../lib/http/handle.ts';
-import { functionUrlEvent } from '../../test/deploy/aws-events.ts';
-import { envHeavyReview, helloReview, replicaBodies } from '../../test/support/pod-variants.ts';
+import { functionUrlEvent } from '../../harness/deploy/aws-events.ts';
+import { envHeavyReview, helloReview, replicaBodies } from '../../harness/support/pod-variants.ts';
 import { type Paired, alternate, paired } from './stats.ts';
 
 /** A subject: called with Input.arg, answers the AdmissionReview text of its response. */

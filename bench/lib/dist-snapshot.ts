@@ -4,7 +4,7 @@
 // still resolves from node_modules; the Lambda package is copied from it into an isolated folder.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureBuilt, ROOT } from '../../test/deploy/build.ts';
+import { ensureBuilt, ROOT } from '../../harness/deploy/build.ts';
 import { bundleSize } from './bundles.ts';
 
 export const ENTRIES = ['server.js', 'gcp.js', 'aws.js', 'cli.js'];

@@ -1,7 +1,7 @@
 // Runs bench/in-process-child.ts for one subject and returns what it measured.
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT } from '../../test/support/spawn-server.ts';
+import { ROOT } from '../../harness/support/spawn-server.ts';
 import type { InProcessFigures } from './core.ts';
 
 export interface RenderCounts {

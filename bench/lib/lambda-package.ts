@@ -1,15 +1,15 @@
 // The Lambda function as it is deployed, without the cloud: the zip's content as serverless.yml packages
 // it (dist/aws.js, dist/chunks/**, dist/package.json), copied alone into an empty folder with no
-// node_modules above it, loaded and invoked by test/deploy/lambda-invoker.ts as the Node.js runtime
+// node_modules above it, loaded and invoked by harness/deploy/lambda-invoker.ts as the Node.js runtime
 // does (LAMBDA_TASK_ROOT, handler `dist/aws.handler`). Its floor is bench/noop-handler.js packaged the
 // same way.
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { functionUrlEvent } from '../../test/deploy/aws-events.ts';
-import { artifactEnv, isolatedDir, removeDir } from '../../test/deploy/isolated.ts';
-import { startLambda } from '../../test/deploy/lambda-invoker.ts';
-import { DEPLOYED_RUNTIME_ENV } from '../../test/support/deployed-env.ts';
-import { ROOT } from '../../test/support/spawn-server.ts';
+import { functionUrlEvent } from '../../harness/deploy/aws-events.ts';
+import { artifactEnv, isolatedDir, removeDir } from '../../harness/deploy/isolated.ts';
+import { startLambda } from '../../harness/deploy/lambda-invoker.ts';
+import { DEPLOYED_RUNTIME_ENV } from '../../harness/support/deployed-env.ts';
+import { ROOT } from '../../harness/support/spawn-server.ts';
 
 /** serverless.yml's `functions.inject.handler`. */
 export const HANDLER = 'dist/aws.handler';

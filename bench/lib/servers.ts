@@ -2,15 +2,15 @@
 // floors, and the load comparison of dist/server.js with the plain node:http floor.
 import autocannon from 'autocannon';
 import { join } from 'node:path';
-import { httpRequest } from '../../test/support/http-request.ts';
-import { artifactEnv } from '../../test/deploy/isolated.ts';
-import { DEPLOYED_RUNTIME_ENV } from '../../test/support/deployed-env.ts';
+import { httpRequest } from '../../harness/support/http-request.ts';
+import { artifactEnv } from '../../harness/deploy/isolated.ts';
+import { DEPLOYED_RUNTIME_ENV } from '../../harness/support/deployed-env.ts';
 import {
   functionsFramework,
   type ServerProcess,
   type SpawnOptions,
   spawnServer,
-} from '../../test/support/spawn-server.ts';
+} from '../../harness/support/spawn-server.ts';
 import { median } from './stats.ts';
 
 /**

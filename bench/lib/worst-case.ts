@@ -1,7 +1,7 @@
 // The worst-case reviews (issue "Hardening"): pods near the API server's 3 MiB request limit, through
 // dist/server.js in a process of its own, one request at a time: the time of each answer against a
 // hello review's on the same server, and the server's RSS before and after. Information, not targets.
-import { httpRequest } from '../../test/support/http-request.ts';
+import { httpRequest } from '../../harness/support/http-request.ts';
 import { assertInjected } from './core.ts';
 import { manyContainersReview, manyEnvReview } from './bodies.ts';
 import { startServer } from './servers.ts';

@@ -4,9 +4,9 @@
  * objects, 128 MiB of heap on Node 24 (21x its bytes); 6 MiB of one string is 6 MiB.
  *
  * Each token outside strings is charged what V8 was measured to take for it at its worst (Node 24,
- * test/parse-cost.test.ts checks every shape stays under its estimate): an object 64 bytes, an array 40,
- * an object member 80 (objects of unique keys each get their own hidden class; a large object's members
- * go to a dictionary), a list or member separator 16, a string 24. The body's size counts three times
+ * test/admission/parse-cost.test.ts checks every shape stays under its estimate): an object 64 bytes,
+ * an array 40, an object member 80 (objects of unique keys each get their own hidden class; a large
+ * object's members go to a dictionary), a list or member separator 16, a string 24. The body's size counts three times
  * (its bytes, kept until it is answered; the text they decode into; the strings parsed from it), five
  * when a character may need two bytes in V8 (beyond Latin-1), as the text and its strings then do.
  */

@@ -18,7 +18,7 @@ type Front = ReturnType<typeof nodeFront>;
  * (`on-finished`: "body already parsed"), so the function gets `rawBody` and `admittedOf(req)` from us.
  *
  * This leans on the framework's internals; `installed()` says whether it took (the function checks, and
- * logs once if a request reached it without passing the front). test/adversarial-http.test.ts holds it
+ * logs once if a request reached it without passing the front). test/http/adversarial.test.ts holds it
  * to the pinned version (infra/gcp/package.json).
  */
 export function frontFunctionsFramework(

@@ -6,7 +6,7 @@ export type PatchOperation =
 
 /**
  * The RFC 6902 patch that turns `before` into `after`: exactly the operations fast-json-patch's
- * `compare` gives (test/patch.test.ts holds the two equal), in its order, without its deep copy of
+ * `compare` gives (test/patch/patch.test.ts holds the two equal), in its order, without its deep copy of
  * every added value. The patch is serialised at once and neither pod changes after, so the operations
  * may share the pod's objects; the copy was a tenth of a review's time. Keys are escaped per RFC 6901
  * (`/` → `~1`), and a missing parent (a pod without annotations) is added whole, so every `add` has

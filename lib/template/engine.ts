@@ -34,7 +34,7 @@ export type CompiledTemplate = Template[];
 
 /**
  * Heap a parsed template holds per character of its source, rounded up: measured 11-17 for the Istio
- * profiles' templates (test/rollout-memory.test.ts holds estimates made with it to the heap).
+ * profiles' templates (test/rollout/memory.test.ts holds estimates made with it to the heap).
  */
 const PARSED_BYTES_PER_CHAR = 20;
 const PARSE_CACHE_BYTES = 32 * 1024 * 1024;

@@ -26,7 +26,7 @@ import {
  * without a closure call per node. Property reads
  * are liquidjs's Context.readProperty (its common case inline), filters liquidjs's own functions called
  * as it calls them, and comparisons with its drops its own operators, so the output is byte-identical
- * (test/template-compiler.test.ts). Nothing of a template's text becomes code: names, keys and strings
+ * (test/template/compiler.test.ts). Nothing of a template's text becomes code: names, keys and strings
  * are written as JSON literals, everything else is passed in as a constant. A template using anything
  * not compiled here (other tags, `forloop`, loop modifiers, ranges, generator filters, custom
  * operators) is not compiled: `compileLiquid` returns undefined and the interpreter renders it.

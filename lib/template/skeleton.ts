@@ -8,7 +8,7 @@ import { yamlScalar } from './yaml-scalar.ts';
 /**
  * The bound per instance. An entry counts its key and its plan: the frozen tree of the shape's text
  * and, for each node above an output, a builder. Measured: the sidecar's 4,850-character shape holds
- * 11.6-13 bytes a character as a plan, the tree alone 5 (test/skeleton.test.ts holds plans under
+ * 11.6-13 bytes a character as a plan, the tree alone 5 (test/template/skeleton.test.ts holds plans under
  * the count).
  */
 export const SKELETON_CACHE_BYTES = 8 * 1024 * 1024;

@@ -11,11 +11,11 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import yaml from 'js-yaml';
 import { secretHash } from '../../lib/auth/secret-hash.ts';
-import { startSecretsManager, type FakeSecretsManager } from '../config-servers.ts';
-import { ROOT } from '../deploy/build.ts';
-import { SEED_TABLE } from '../support/seed-table.ts';
-import { freePort } from '../support/spawn-server.ts';
-import { type Ca, type Leaf, makeCa, makeLeaf } from './certs.ts';
+import { startSecretsManager, type FakeSecretsManager } from '../../harness/stores.ts';
+import { ROOT } from '../../harness/deploy/build.ts';
+import { SEED_TABLE } from '../../harness/support/seed-table.ts';
+import { freePort } from '../../harness/support/spawn-server.ts';
+import { type Ca, type Leaf, makeCa, makeLeaf } from '../../harness/e2e/certs.ts';
 import {
   apply,
   createPod,
@@ -27,9 +27,9 @@ import {
   proxies,
   simplePod,
   webhookConfig,
-} from './cluster.ts';
-import { type ControlPlane, controlPlaneBuilt, startControlPlane } from './control-plane.ts';
-import { lambdaFront, serverFront, type WebhookFront } from './fronts.ts';
+} from '../../harness/e2e/cluster.ts';
+import { type ControlPlane, controlPlaneBuilt, startControlPlane } from '../../harness/e2e/control-plane.ts';
+import { lambdaFront, serverFront, type WebhookFront } from '../../harness/e2e/fronts.ts';
 
 const C1 = { id: 'c1', secret: 'e2e-c1-secret-0123456789abcdef0123' };
 const C2 = { id: 'c2', secret: 'e2e-c2-secret-fedcba9876543210fedc' };

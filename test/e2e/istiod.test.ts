@@ -9,13 +9,26 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
 import { secretHash } from '../../lib/auth/secret-hash.ts';
-import { ROOT } from '../deploy/build.ts';
-import { type Child, startChild } from '../deploy/isolated.ts';
-import { freePort } from '../support/spawn-server.ts';
-import { type Ca, makeCa, makeLeaf } from './certs.ts';
-import { apply, createPod, eventually, namespace, proxies, simplePod, webhookConfig } from './cluster.ts';
-import { BIN, type ControlPlane, controlPlaneBuilt, startControlPlane } from './control-plane.ts';
-import { serverFront, type WebhookFront } from './fronts.ts';
+import { ROOT } from '../../harness/deploy/build.ts';
+import { type Child, startChild } from '../../harness/deploy/isolated.ts';
+import { freePort } from '../../harness/support/spawn-server.ts';
+import { type Ca, makeCa, makeLeaf } from '../../harness/e2e/certs.ts';
+import {
+  apply,
+  createPod,
+  eventually,
+  namespace,
+  proxies,
+  simplePod,
+  webhookConfig,
+} from '../../harness/e2e/cluster.ts';
+import {
+  BIN,
+  type ControlPlane,
+  controlPlaneBuilt,
+  startControlPlane,
+} from '../../harness/e2e/control-plane.ts';
+import { serverFront, type WebhookFront } from '../../harness/e2e/fronts.ts';
 
 const C1 = { id: 'c1', secret: 'e2e-istiod-secret-0123456789abcdef' };
 const MWC = '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations';

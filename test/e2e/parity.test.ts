@@ -3,7 +3,7 @@
 // class normalised by name; the counts go to the diagnostics.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatReport, runParity } from '../parity/run-parity.ts';
+import { formatReport, runParity } from '../../harness/parity/run-parity.ts';
 
 const COUNT = 300;
 const SEED = 1;
