@@ -34,10 +34,10 @@ describe('outrigger auth-hash', () => {
 
   it('refuses a missing --cluster and a weak secret, printing no hash', () => {
     const noCluster = cli(['auth-hash'], '0123456789abcdef0123\n');
-    assert.equal(noCluster.status, 1);
+    assert.equal(noCluster.status, 2, 'a usage error');
     assert.equal(
       noCluster.stderr,
-      'error: --cluster ID is required: the id in the webhook URL path (/inject/cluster/ID/...)\n',
+      "error: --cluster ID is required: the id in the webhook URL path (/inject/cluster/ID/...)\nrun 'outrigger auth-hash --help' for usage\n",
     );
     const weak = cli(['auth-hash', '--cluster', 'c1'], 'hunter2\n');
     assert.equal(weak.status, 1);

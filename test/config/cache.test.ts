@@ -90,18 +90,20 @@ describe('config cache', () => {
   it('starts one background refresh however many requests arrive while it runs', async () => {
     stores.sm.put('cache/bg', 'values: {}');
     stores.sm.resetCalls();
-    const { lookup, clock, logs } = instance('secretsmanager://cache/bg');
+    // A store a second slow, well inside a 5 s client timeout: a request that waited for it would take
+    // a second, so half of one leaves a loaded machine its margin.
+    const { lookup, clock, logs } = instance('secretsmanager://cache/bg', { OUTRIGGER_CONFIG_TIMEOUT: '5' });
     await lookup('');
     clock.advance(61);
     stores.sm.mode = 'slow';
-    stores.sm.slowMs = 100;
+    stores.sm.slowMs = 1000;
     try {
       const started = performance.now();
       await Promise.all(Array.from({ length: 20 }, () => lookup('')));
       await Promise.all(Array.from({ length: 20 }, () => lookup('')));
-      assert.ok(performance.now() - started < 50, 'no request waits for the refresh');
+      assert.ok(performance.now() - started < 500, 'no request waits for the refresh');
       await until(() => stores.sm.calls.GetSecretValue === 2, 'the refresh to reach the store');
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await new Promise((resolve) => setTimeout(resolve, 1100));
       assert.equal(stores.sm.calls.GetSecretValue, 2);
       assert.deepEqual(
         logs.filter((l) => l.level === 'error'),

@@ -71,10 +71,11 @@ describe('config store failures at a cold start', () => {
 
   it('store slow: the client times out and the review is denied, without waiting for the store', async () => {
     stores.sm.mode = 'slow';
-    stores.sm.slowMs = 1500;
+    // The client gives up after 0.3 s; the store would answer after 5: the margin is for a loaded machine.
+    stores.sm.slowMs = 5000;
     const started = performance.now();
     const r = await answer(instance().lookup);
-    assert.ok(performance.now() - started < 1400, 'answered before the store would have');
+    assert.ok(performance.now() - started < 4000, 'answered before the store would have');
     assert.equal(r.allowed, false);
     assert.equal(
       r.status?.message,
@@ -165,7 +166,8 @@ describe('config store failures once a config is loaded', () => {
     clock.advance(61);
     const started = performance.now();
     assert.equal(await lookup(''), good);
-    assert.ok(performance.now() - started < 50, 'no request waits for a refresh');
+    // Waiting for the refresh would take the client's 0.3 s timeout at least.
+    assert.ok(performance.now() - started < 250, 'no request waits for a refresh');
     await until(() => errors().length === 1, 'the timeout log');
     assert.match(String(errors()[0]?.error), /TimeoutError: .*requestTimeout/);
   });
