@@ -42,10 +42,13 @@ export class ByteLru<V> {
     return entry.value;
   }
 
-  /** Keeps the entry (unless it is over maxEntryBytes); evicts the least recently used to make room. */
+  /**
+   * Keeps the entry (unless it is over maxEntryBytes, when the key's older value goes too: it is no
+   * longer the value); evicts the least recently used to make room.
+   */
   set(key: string, value: V, bytes: number): void {
-    if (bytes > this.maxEntryBytes) return;
     this.delete(key);
+    if (bytes > this.maxEntryBytes) return;
     this.entries.set(key, { value, bytes });
     this.held += bytes;
     for (const [oldest, entry] of this.entries) {

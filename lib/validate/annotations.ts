@@ -70,11 +70,14 @@ function cidrList(v: string): string | undefined {
     const [ip = '', bits, extra] = cidr.split('/');
     const family = isIP(ip);
     const max = family === 4 ? 32 : 128;
+    // As Go's netip.ParsePrefix: no zone (`fe80::1%eth0`, which isIP allows) and no leading zero in
+    // the prefix length (`/08`).
     if (
       family === 0 ||
+      ip.includes('%') ||
       bits === undefined ||
       extra !== undefined ||
-      !/^\d{1,3}$/.test(bits) ||
+      !/^(0|[1-9]\d{0,2})$/.test(bits) ||
       Number(bits) > max
     ) {
       return `failed parsing cidr '${cidr}'`;
@@ -83,11 +86,11 @@ function cidrList(v: string): string | undefined {
   return undefined;
 }
 
+/** Istio's parsePorts: the list trimmed, each item trimmed; an empty item (`80,,90`, `80,`) is an error. */
 function portList(v: string): string | undefined {
-  for (const part of v.split(',')) {
-    const p = part.trim();
-    if (p === '') continue;
-    const problem = portProblem(p);
+  if (v.trim() === '') return undefined;
+  for (const part of v.trim().split(',')) {
+    const problem = portProblem(part.trim());
     if (problem) return problem;
   }
   return undefined;

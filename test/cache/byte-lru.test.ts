@@ -101,6 +101,10 @@ describe('ByteLru', () => {
     lru.set('edge', 'EDGE', 10);
     assert.equal(lru.get('edge'), 'EDGE');
     assert.equal(lru.bytes, 15);
+    // A key set again with a value over the bound no longer answers with its old value.
+    lru.set('a', 'A2', 11);
+    assert.equal(lru.get('a'), undefined);
+    assert.equal(lru.bytes, 10);
   });
 
   it('without maxEntryBytes an entry over maxBytes is kept, alone, and bytes never goes negative', () => {

@@ -148,6 +148,28 @@ describe('validateAnnotations', () => {
     }
   });
 
+  it("refuses what Istio's parsers refuse: an empty item in a port list, a zone or a zero-led prefix length", () => {
+    const ports = 'traffic.sidecar.istio.io/excludeInboundPorts';
+    assert.equal(
+      problem({ [ports]: '80,,90' }),
+      refused(ports, '80,,90', 'excludeInboundPorts invalid: failed parsing port ""'),
+    );
+    assert.equal(
+      problem({ [ports]: '80,' }),
+      refused(ports, '80,', 'excludeInboundPorts invalid: failed parsing port ""'),
+    );
+    assert.equal(problem({ [ports]: ' 80 , 90 ' }), undefined, 'items and the list are trimmed');
+    assert.equal(problem({ [ports]: '  ' }), undefined, 'a blank list is no list');
+    const ranges = 'traffic.sidecar.istio.io/excludeOutboundIPRanges';
+    for (const cidr of ['10.0.0.0/08', 'fe80::1%eth0/64']) {
+      assert.equal(
+        problem({ [ranges]: cidr }),
+        refused(ranges, cidr, `excludeIPRanges invalid: failed parsing cidr '${cidr}'`),
+      );
+    }
+    assert.equal(problem({ [ranges]: '10.0.0.0/0,fe80::/10' }), undefined);
+  });
+
   it('reports every problem at once, in the order of the annotations', () => {
     assert.equal(
       problem({
