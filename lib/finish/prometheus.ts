@@ -42,7 +42,7 @@ export function applyPrometheusMerge(pod: Pod, settings: PrometheusSettings): Po
   }
   if (scrapeOff || !mergeEnabled(annotations, settings.meshMerge)) return pod;
   const target = String(settings.statusPort);
-  if (annotations['prometheus.io/port'] === target) return pod;
+  if (fields.port === target) return pod;
 
   const scrape = fields.scrape;
   const targets = settings.scrapeTargets
@@ -123,7 +123,7 @@ function sanitise(key: string): string {
 }
 
 /** Which of `prometheus.io/scrape`, `port`, `path` the key is, in any spelling Prometheus reads as it. */
-function prometheusField(key: string): 'scrape' | 'path' | 'port' | undefined {
+export function prometheusField(key: string): 'scrape' | 'path' | 'port' | undefined {
   return PROMETHEUS_FIELD.exec(sanitise(key))?.[1] as 'scrape' | 'path' | 'port' | undefined;
 }
 

@@ -1,3 +1,4 @@
+import { prometheusField } from '../finish/prometheus.ts';
 import { type InjectionStatus, STATUS_ANNOTATION } from '../finish/status.ts';
 import type { Pod } from '../kube/types.ts';
 
@@ -8,10 +9,11 @@ import type { Pod } from '../kube/types.ts';
  */
 export function stripPreviousInjection(pod: Pod, status: InjectionStatus, statusPort: string): Pod {
   const { [STATUS_ANNOTATION]: _, ...annotations } = pod.metadata?.annotations ?? {};
-  if (annotations['prometheus.io/port'] === statusPort) {
-    delete annotations['prometheus.io/port'];
-    delete annotations['prometheus.io/path'];
-    delete annotations['prometheus.io/scrape'];
+  // In any spelling Prometheus reads (`prometheus-io/port`, `prometheus.io.port`), as Istio's stripPod.
+  const keys = Object.keys(annotations);
+  const port = keys.find((k) => prometheusField(k) === 'port');
+  if (port !== undefined && annotations[port] === statusPort) {
+    for (const k of keys) if (prometheusField(k) !== undefined) delete annotations[k];
   }
   // Sets, not lists: both sides come from the pod, and a lookup per container must not scan the record.
   const injected = { containers: new Set(status.containers), initContainers: new Set(status.initContainers) };

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { applyPrometheusMerge } from '../../lib/finish/prometheus.ts';
 import { DEFAULT_PROFILE } from '../../lib/profile/registry.ts';
 import { configOf, env, proxyOf, webhook } from '../../harness/support/injected-pods.ts';
 import { deploymentPod } from '../../harness/support/reviews.ts';
@@ -84,5 +85,33 @@ describe('fixed differences from Istio', () => {
       path: '',
       port: '',
     });
+  });
+});
+
+describe('applyPrometheusMerge', () => {
+  const settings = { statusPort: 15020, meshMerge: true };
+  const pod = (annotations: Record<string, string>) => ({
+    metadata: { annotations },
+    spec: { containers: [{ name: 'app' }, { name: 'istio-proxy' }] },
+  });
+
+  it('leaves a pod whose port annotation already points at the agent, in any spelling (re-injection)', () => {
+    for (const key of ['prometheus.io/port', 'prometheus-io/port', 'prometheus.io.port']) {
+      const given = pod({ [key]: '15020', 'prometheus.io/path': '/stats/prometheus' });
+      assert.equal(applyPrometheusMerge(given, settings), given, key);
+    }
+  });
+
+  it('hands another port to the agent and points the annotations at it', () => {
+    const out = applyPrometheusMerge(pod({ 'prometheus-io/port': '9090' }), settings);
+    assert.deepEqual(out.metadata?.annotations, {
+      'prometheus.io/port': '15020',
+      'prometheus.io/path': '/stats/prometheus',
+      'prometheus.io/scrape': 'true',
+    });
+    const proxy = out.spec?.containers?.find((c) => c.name === 'istio-proxy') as { env?: unknown[] };
+    assert.deepEqual(proxy.env, [
+      { name: 'ISTIO_PROMETHEUS_ANNOTATIONS', value: '{"scrape":"","path":"","port":"9090"}' },
+    ]);
   });
 });

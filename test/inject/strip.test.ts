@@ -55,6 +55,20 @@ describe('stripPreviousInjection', () => {
     assert.deepEqual(out.metadata?.annotations, {});
   });
 
+  it('reads and removes them in every spelling Prometheus reads, as Istio’s stripPod', () => {
+    const out = stripPreviousInjection(
+      injected({
+        'prometheus-io/port': '15020',
+        'prometheus.io.path': '/stats/prometheus',
+        'prometheus.io/scrape': 'true',
+        'prometheus.istio.io/merge-metrics': 'true',
+      }),
+      status,
+      '15020',
+    );
+    assert.deepEqual(out.metadata?.annotations, { 'prometheus.istio.io/merge-metrics': 'true' });
+  });
+
   it("keeps prometheus.io annotations that point elsewhere (the user's own)", () => {
     const own = {
       'prometheus.io/port': '9090',
