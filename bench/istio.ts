@@ -17,7 +17,6 @@ import type { JsonObject } from '../lib/json.ts';
 import {
   injectorConfigMap,
   podsOf,
-  RELEASES,
   releaseCases,
   releaseDefaults,
   releaseDocs,
@@ -27,7 +26,8 @@ import { httpRequest } from '../harness/support/http-request.ts';
 import { freePort } from '../harness/support/spawn-server.ts';
 import { distinctWorkloads } from './lib/bodies.ts';
 import { runLoad, startServer } from './lib/servers.ts';
-import { parityCases } from '../harness/parity/run-parity.ts';
+import { median } from './lib/stats.ts';
+import { parityCases, releaseOf } from '../harness/parity/run-parity.ts';
 import { oracleBinary } from '../harness/parity/oracle.ts';
 
 interface Row {
@@ -37,8 +37,7 @@ interface Row {
 }
 
 function corpus(generated: number): { name: string; pod: JsonObject }[] {
-  const release = RELEASES.find((r) => r.dir === '1.30');
-  if (!release) throw new Error('no 1.30');
+  const release = releaseOf('1.30');
   const out: { name: string; pod: JsonObject }[] = [];
   const seen = new Set<string>();
   for (const c of releaseCases(release)) {
@@ -67,7 +66,7 @@ function corpus(generated: number): { name: string; pod: JsonObject }[] {
 
 /** The 1.30 chart's injector config, values and mesh config, as files `istio-oracle` reads. */
 export function writeIstioSettings(dir: string): void {
-  const release = RELEASES.find((r) => r.dir === '1.30') as (typeof RELEASES)[number];
+  const release = releaseOf('1.30');
   const configMap = yaml.load(injectorConfigMap(release)) as { data: { config: string; values: string } };
   writeFileSync(join(dir, 'config'), configMap.data.config);
   writeFileSync(join(dir, 'values'), configMap.data.values);
@@ -90,12 +89,10 @@ function isInjected(out: { statusCode: number; body: string }): boolean {
   return out.statusCode === 200 && out.body.includes('"allowed":true') && out.body.includes('"patch"');
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-
 export async function measureBesideIstio(quick: boolean): Promise<string> {
   const binary = oracleBinary('1.30');
   if (!binary) throw new Error('istio-oracle-1.30 is not built: bash test/controlplane/build.sh');
-  const release = RELEASES.find((r) => r.dir === '1.30') as (typeof RELEASES)[number];
+  const release = releaseOf('1.30');
   const defaults = releaseDefaults(release);
   const dir = mkdtempSync(join(tmpdir(), 'outrigger-istio-bench-'));
   try {

@@ -16,6 +16,7 @@ import { InjectionCache } from '../lib/inject/result-cache.ts';
 import { createEngine, TemplateSet } from '../lib/template/engine.ts';
 import type { SkeletonCache } from '../lib/template/skeleton.ts';
 import { envHeavyReview, helloReview, replicaBodies } from '../harness/support/pod-variants.ts';
+import { median } from './lib/stats.ts';
 
 const { values: args } = parseArgs({
   options: { rounds: { type: 'string', default: '7' }, reviews: { type: 'string', default: '400' } },
@@ -80,8 +81,6 @@ async function perReview(variant: (typeof variants)[string], input: () => string
   }
   return ((performance.now() - start) / n) * 1000;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 const results: Record<string, Record<string, number[]>> = {};
 for (let r = 0; r < ROUNDS; r++) {

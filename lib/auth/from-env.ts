@@ -3,8 +3,7 @@ import { parseSourceUri } from '../config/source-uri.ts';
 import { createStores, storeSettingsFromEnv } from '../config/stores.ts';
 import { parseClusterKeys } from './keys.ts';
 import { storedKeysAuthorizer } from './stored-keys.ts';
-import type { Authorizer } from './verify.ts';
-import { createAuthorizer } from './verify.ts';
+import { type Authorizer, createAuthorizer } from './verify.ts';
 
 /**
  * Caller authentication as the functions run it: on unless OUTRIGGER_AUTH=off, with the cluster secrets'
